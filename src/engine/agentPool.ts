@@ -1,0 +1,127 @@
+import { createHash } from 'node:crypto';
+import { rootCertificates, type TLSSocket } from 'node:tls';
+import { Agent, buildConnector } from 'undici';
+import { summarizeCertificate, type LoadedClientCertificate } from './credentials';
+import type { RecordedCertificate } from './exchange';
+
+/** Timeouts and trust settings shared by every connection of one agent. */
+export interface ConnectionSettings {
+  /** Time allowed for TCP connect plus the TLS handshake, in milliseconds. */
+  connectTimeoutMs: number;
+  /** Time allowed for the response headers, and then between body chunks, in milliseconds. */
+  responseTimeoutMs: number;
+  /** PEM CA certificates trusted in addition to Node's built-in roots. */
+  extraCaPem?: readonly string[];
+}
+
+export interface ServerConnectionFacts {
+  certificate?: RecordedCertificate;
+  protocol?: string;
+}
+
+/** One undici agent with the facts its connector saw. */
+export interface PooledAgent {
+  agent: Agent;
+  clientCertificate?: LoadedClientCertificate;
+  /** TLS connections opened by this agent; stays flat while connections are reused. */
+  handshakes: number;
+  /** The server certificate last seen per `host:port`. */
+  servers: Map<string, ServerConnectionFacts>;
+}
+
+function poolKey(settings: ConnectionSettings, certificate?: LoadedClientCertificate): string {
+  const hash = createHash('sha256');
+  hash.update(`${settings.connectTimeoutMs}\0${settings.responseTimeoutMs}\0`);
+  for (const ca of settings.extraCaPem ?? []) hash.update(ca).update('\0');
+  if (certificate) {
+    hash.update(certificate.certificatePem).update('\0').update(certificate.keyPem).update('\0');
+    hash.update(certificate.passphrase ?? '');
+  }
+  return hash.digest('hex');
+}
+
+function recordCertificate(socket: TLSSocket): RecordedCertificate | undefined {
+  const peer = socket.getPeerX509Certificate?.();
+  if (!peer) return undefined;
+  const summary = summarizeCertificate(peer);
+  return {
+    subject: summary.subject,
+    issuer: summary.issuer,
+    validTo: summary.validTo,
+    x5tS256: summary.x5tS256,
+  };
+}
+
+/**
+ * Keeps one undici Agent per (client certificate, key, extra CAs, timeouts), so that requests of a
+ * flow share warm TLS connections and a certificate change never reuses a connection made with
+ * another certificate.
+ */
+export class AgentPool {
+  private readonly agents = new Map<string, PooledAgent>();
+
+  get(settings: ConnectionSettings, clientCertificate?: LoadedClientCertificate): PooledAgent {
+    const key = poolKey(settings, clientCertificate);
+    let pooled = this.agents.get(key);
+    if (!pooled) {
+      pooled = this.create(settings, clientCertificate);
+      this.agents.set(key, pooled);
+    }
+    return pooled;
+  }
+
+  /** TLS connections opened by all agents so far. */
+  get handshakes(): number {
+    let total = 0;
+    for (const pooled of this.agents.values()) total += pooled.handshakes;
+    return total;
+  }
+
+  async close(): Promise<void> {
+    const agents = [...this.agents.values()];
+    this.agents.clear();
+    await Promise.all(agents.map((pooled) => pooled.agent.close()));
+  }
+
+  private create(
+    settings: ConnectionSettings,
+    clientCertificate?: LoadedClientCertificate,
+  ): PooledAgent {
+    const extraCa = settings.extraCaPem ?? [];
+    const connector = buildConnector({
+      timeout: settings.connectTimeoutMs,
+      // Node replaces its built-in roots when `ca` is given, so they are added back explicitly.
+      ca: extraCa.length > 0 ? [...rootCertificates, ...extraCa] : undefined,
+      cert: clientCertificate?.certificatePem,
+      key: clientCertificate?.keyPem,
+      passphrase: clientCertificate?.passphrase,
+    });
+
+    const pooled: PooledAgent = {
+      agent: undefined as unknown as Agent,
+      clientCertificate,
+      handshakes: 0,
+      servers: new Map(),
+    };
+
+    pooled.agent = new Agent({
+      headersTimeout: settings.responseTimeoutMs,
+      bodyTimeout: settings.responseTimeoutMs,
+      connect: (options, callback) => {
+        connector(options, (error, socket) => {
+          if (!error && socket && 'getPeerX509Certificate' in socket) {
+            pooled.handshakes += 1;
+            const tlsSocket = socket as TLSSocket;
+            pooled.servers.set(`${options.hostname}:${options.port || '443'}`, {
+              certificate: recordCertificate(tlsSocket),
+              protocol: tlsSocket.getProtocol() ?? undefined,
+            });
+          }
+          if (error) callback(error, null);
+          else callback(null, socket!);
+        });
+      },
+    });
+    return pooled;
+  }
+}

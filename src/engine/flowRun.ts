@@ -1,0 +1,190 @@
+import { randomUUID } from 'node:crypto';
+import * as jose from 'jose';
+import * as oauth from 'oauth4webapi';
+import { createClientAuth, oauthClient, type ClientProfile } from './clientAuth';
+import { ExplorerError } from './errors';
+import type { ExchangeListener, RecordedExchange } from './exchange';
+import type { HttpClient } from './httpClient';
+import type { ServerMetadata } from './metadata';
+import { toExplorerError } from './protocolErrors';
+import { routeEndpoint, routeEndpoints, type EndpointName, type RouteEntry } from './routing';
+import type { KeySource } from './tokens';
+
+export interface FlowStep {
+  index: number;
+  title: string;
+  status: 'running' | 'done' | 'failed';
+  detail?: string;
+  startedAt: string;
+  durationMs?: number;
+}
+
+export type StepListener = (step: FlowStep) => void;
+
+/**
+ * A JWKS cache shared by the runs of one server, so that verifying tokens does not refetch
+ * `jwks_uri` every run. jose refetches on its own when a token names an unknown `kid`.
+ */
+export type JwksCache = jose.JWKSCacheInput;
+
+export interface FlowRunOptions {
+  http: HttpClient;
+  metadata: ServerMetadata;
+  client: ClientProfile;
+  /** A name for the run, such as "Client credentials". */
+  title: string;
+  signal?: AbortSignal;
+  onExchange?: ExchangeListener;
+  onStep?: StepListener;
+  jwksCache?: JwksCache;
+}
+
+/**
+ * One run of a flow against one server as one client: it owns the routing table, records every
+ * exchange and step, and hands oauth4webapi the options that send requests through the
+ * recording client to exactly the routed URLs.
+ */
+export class FlowRun {
+  readonly id = randomUUID();
+  readonly title: string;
+  readonly startedAt = new Date().toISOString();
+  readonly exchanges: RecordedExchange[] = [];
+  readonly steps: FlowStep[] = [];
+  readonly routes: RouteEntry[];
+  readonly metadata: ServerMetadata;
+  readonly client: ClientProfile;
+  readonly oauthClient: oauth.Client;
+  readonly http: HttpClient;
+  readonly signal: AbortSignal | undefined;
+  private readonly options: FlowRunOptions;
+  private keySource: KeySource | undefined | null = null;
+  private clientAuth: Promise<oauth.ClientAuth> | undefined;
+
+  constructor(options: FlowRunOptions) {
+    this.options = options;
+    this.title = options.title;
+    this.metadata = options.metadata;
+    this.client = options.client;
+    this.http = options.http;
+    this.signal = options.signal;
+    this.oauthClient = oauthClient(options.client);
+    this.routes = routeEndpoints(options.metadata, this.routingOptions());
+  }
+
+  private routingOptions() {
+    return {
+      use_mtls_endpoint_aliases: this.client.use_mtls_endpoint_aliases,
+      hasClientCertificate: this.client.clientCertificate !== undefined,
+    };
+  }
+
+  /** The route of an endpoint, or an error naming the missing metadata member. */
+  route(endpoint: EndpointName): RouteEntry {
+    const route = routeEndpoint(this.metadata, endpoint, this.routingOptions());
+    if (route.url === undefined) {
+      throw new ExplorerError(
+        'MISSING_ENDPOINT',
+        `The metadata of ${this.metadata.issuer} has no ${endpoint}, so this flow cannot run.`,
+        { hint: 'Check that the server supports this flow.', detail: { endpoint } },
+      );
+    }
+    return route;
+  }
+
+  /** oauth4webapi request options that send `endpoint` through the recording client. */
+  requestOptions(endpoint: EndpointName): { signal?: AbortSignal; [oauth.customFetch]: never } {
+    const route = this.route(endpoint);
+    const fetch = this.http.fetchFor({
+      endpoint,
+      route,
+      clientCertificate: route.presentsCertificate ? this.client.clientCertificate : undefined,
+      signal: this.signal,
+      onRecorded: (exchange) => this.record(exchange),
+    });
+    return { signal: this.signal, [oauth.customFetch]: fetch as never };
+  }
+
+  clientAuthentication(): Promise<oauth.ClientAuth> {
+    this.clientAuth ??= createClientAuth(this.client);
+    return this.clientAuth;
+  }
+
+  /** Keys from `jwks_uri`, fetched through the recording client; undefined without a jwks_uri. */
+  keys(): KeySource | undefined {
+    if (this.keySource !== null) return this.keySource;
+    const route = routeEndpoint(this.metadata, 'jwks_uri', this.routingOptions());
+    if (route.url === undefined) {
+      this.keySource = undefined;
+      return undefined;
+    }
+    const fetch = this.http.fetchFor({
+      endpoint: 'jwks_uri',
+      route,
+      signal: this.signal,
+      onRecorded: (exchange) => this.record(exchange),
+    });
+    const getKey = jose.createRemoteJWKSet(new URL(route.url), {
+      [jose.customFetch]: fetch as unknown as jose.FetchImplementation,
+      [jose.jwksCache]: this.options.jwksCache,
+    } as jose.RemoteJWKSetOptions);
+    this.keySource = { getKey, name: route.url };
+    return this.keySource;
+  }
+
+  /** The most recent exchange with an endpoint, for linking an error to its raw response. */
+  lastExchange(endpoint: string): RecordedExchange | undefined {
+    for (let index = this.exchanges.length - 1; index >= 0; index -= 1) {
+      if (this.exchanges[index]!.endpoint === endpoint) return this.exchanges[index];
+    }
+    return undefined;
+  }
+
+  /**
+   * Runs one step of the flow, reporting it as running, then done or failed. Errors from
+   * oauth4webapi become ExplorerErrors that name `endpoint`.
+   */
+  async step<T>(
+    title: string,
+    endpoint: EndpointName | undefined,
+    work: () => Promise<T>,
+  ): Promise<T> {
+    const step: FlowStep = {
+      index: this.steps.length,
+      title,
+      status: 'running',
+      startedAt: new Date().toISOString(),
+    };
+    this.steps.push(step);
+    this.options.onStep?.({ ...step });
+    const started = performance.now();
+    try {
+      const result = await work();
+      step.status = 'done';
+      return result;
+    } catch (error) {
+      const failure = endpoint
+        ? toExplorerError(error, {
+            endpoint,
+            route: this.safeRoute(endpoint),
+            client: this.client,
+            exchange: this.lastExchange(endpoint),
+          })
+        : toExplorerError(error, { endpoint: title, client: this.client });
+      step.status = 'failed';
+      step.detail = failure.fullMessage;
+      throw failure;
+    } finally {
+      step.durationMs = Math.round(performance.now() - started);
+      this.options.onStep?.({ ...step });
+    }
+  }
+
+  private safeRoute(endpoint: EndpointName): RouteEntry | undefined {
+    return routeEndpoint(this.metadata, endpoint, this.routingOptions());
+  }
+
+  private record(exchange: RecordedExchange): void {
+    this.exchanges.push(exchange);
+    this.options.onExchange?.(exchange);
+  }
+}

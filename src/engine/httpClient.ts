@@ -1,0 +1,338 @@
+import { randomUUID } from 'node:crypto';
+import { fetch, Headers, Response } from 'undici';
+import { AgentPool, type ConnectionSettings, type PooledAgent } from './agentPool';
+import type { LoadedClientCertificate } from './credentials';
+import { ExplorerError } from './errors';
+import type { ExchangeListener, HeaderPair, RecordedBody, RecordedExchange } from './exchange';
+import { translateNetworkError } from './networkErrors';
+import { redactBody, redactHeader } from './redaction';
+import type { RouteEntry } from './routing';
+
+export interface HttpClientSettings extends ConnectionSettings {
+  /** Responses larger than this many bytes are rejected. */
+  maxResponseBytes: number;
+}
+
+export const DEFAULT_HTTP_SETTINGS: HttpClientSettings = {
+  connectTimeoutMs: 10_000,
+  responseTimeoutMs: 30_000,
+  maxResponseBytes: 1024 * 1024,
+};
+
+export interface HttpRequest {
+  /** Metadata name of the endpoint, or `discovery`. */
+  endpoint: string;
+  url: string;
+  method: string;
+  headers?: Headers | Record<string, string> | [string, string][];
+  body?: string | URLSearchParams;
+  /** The routing decision behind `url`, recorded with the exchange. */
+  route?: RouteEntry;
+  /** Configured on the connection when given; the server decides whether to ask for it. */
+  clientCertificate?: LoadedClientCertificate;
+  signal?: AbortSignal;
+  redirect?: 'manual' | 'follow' | 'error';
+  /** Receives this request's exchange, after the client-wide listeners. */
+  onRecorded?: ExchangeListener;
+}
+
+export interface HttpResult {
+  /** A buffered copy of the response, safe to read again. */
+  response: Response;
+  exchange: RecordedExchange;
+}
+
+/** Which endpoint a fetch function sends to, and with which route and certificate. */
+export interface EndpointContext {
+  endpoint: string;
+  route?: RouteEntry;
+  clientCertificate?: LoadedClientCertificate;
+  signal?: AbortSignal;
+  onRecorded?: ExchangeListener;
+}
+
+/** The options oauth4webapi and jose pass to a custom fetch. */
+export interface RecordingFetchInit {
+  method?: string;
+  headers?: unknown;
+  body?: unknown;
+  redirect?: string;
+  signal?: AbortSignal | null;
+}
+
+export type RecordingFetch = (url: string, init?: RecordingFetchInit) => Promise<Response>;
+
+function mergeSignals(...signals: (AbortSignal | undefined)[]): AbortSignal | undefined {
+  const present = signals.filter((signal): signal is AbortSignal => signal !== undefined);
+  if (present.length <= 1) return present[0];
+  return AbortSignal.any(present);
+}
+
+const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
+
+function headerPairs(headers: Headers): HeaderPair[] {
+  const pairs: HeaderPair[] = [];
+  headers.forEach((value, name) => {
+    if (name === 'set-cookie') return;
+    pairs.push([name, redactHeader(name, value)]);
+  });
+  for (const cookie of headers.getSetCookie())
+    pairs.push(['set-cookie', redactHeader('set-cookie', cookie)]);
+  return pairs;
+}
+
+function recordBody(text: string, contentType: string | null): RecordedBody | undefined {
+  if (text.length === 0) return undefined;
+  const { text: redactedText, redacted } = redactBody(text, contentType ?? undefined);
+  return { contentType: contentType ?? undefined, text: redactedText, redacted };
+}
+
+function originKey(url: URL): string {
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+  return `${url.hostname}:${port}`;
+}
+
+/**
+ * The explorer's HTTP client: undici's fetch over pooled agents, with timeouts, a response size
+ * cap and cancellation, recording every exchange with secrets redacted.
+ */
+export class HttpClient {
+  readonly settings: HttpClientSettings;
+  private readonly pool: AgentPool;
+  private readonly listeners = new Set<ExchangeListener>();
+
+  constructor(settings: Partial<HttpClientSettings> = {}, pool = new AgentPool()) {
+    this.settings = { ...DEFAULT_HTTP_SETTINGS, ...settings };
+    this.pool = pool;
+  }
+
+  /** Registers a listener for completed exchanges; the returned function removes it. */
+  onExchange(listener: ExchangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** TLS connections opened so far by this client's agents. */
+  get handshakes(): number {
+    return this.pool.handshakes;
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+
+  /**
+   * Sends one request and records it. Any HTTP status resolves; network, TLS, timeout and size
+   * failures reject with an ExplorerError after the failed exchange has been recorded.
+   */
+  async send(request: HttpRequest): Promise<HttpResult> {
+    const pooled = this.pool.get(this.settings, request.clientCertificate);
+    const headers = new Headers(request.headers);
+    const body = request.body === undefined ? undefined : request.body.toString();
+    const url = new URL(request.url);
+    const exchange = this.startExchange(request, headers, body);
+    const started = performance.now();
+
+    try {
+      const raw = await fetch(url, {
+        method: request.method,
+        headers,
+        body,
+        redirect: request.redirect ?? 'manual',
+        signal: request.signal,
+        dispatcher: pooled.agent,
+      });
+      const bytes = await this.readCapped(raw, request, exchange);
+      const response = this.completeExchange(exchange, raw, bytes, pooled, url);
+      return { response, exchange };
+    } catch (error) {
+      const failure =
+        error instanceof ExplorerError ? error : this.translate(error, request, pooled);
+      exchange.error = { code: failure.code, message: failure.fullMessage };
+      this.attachTls(exchange, pooled, url);
+      throw failure;
+    } finally {
+      exchange.durationMs = Math.round((performance.now() - started) * 10) / 10;
+      this.emit(exchange, request.onRecorded);
+    }
+  }
+
+  /**
+   * Returns a fetch-shaped function for oauth4webapi's and jose's `customFetch` that sends through
+   * this client as `endpoint`. When a route is given, a request to any other URL is rejected, so the
+   * routing table shown to the user cannot drift from where oauth4webapi actually sends requests.
+   */
+  fetchFor(context: EndpointContext): RecordingFetch {
+    return async (url, init) => {
+      if (
+        context.route?.url !== undefined &&
+        new URL(url).href !== new URL(context.route.url).href
+      ) {
+        throw new ExplorerError(
+          'ROUTING_MISMATCH',
+          `${context.endpoint} was about to be sent to ${url}, but the routing table chose ${context.route.url}.`,
+          {
+            hint: 'This is a bug in OAuth Explorer; the request was not sent. Please report it with the metadata.',
+            detail: { endpoint: context.endpoint, url, expected: context.route.url },
+          },
+        );
+      }
+      const { response } = await this.send({
+        endpoint: context.endpoint,
+        url,
+        method: init?.method ?? 'GET',
+        headers: init?.headers as HttpRequest['headers'],
+        body: init?.body as HttpRequest['body'],
+        route: context.route,
+        clientCertificate: context.clientCertificate,
+        signal: mergeSignals(context.signal, init?.signal ?? undefined),
+        redirect: init?.redirect as HttpRequest['redirect'],
+        onRecorded: context.onRecorded,
+      });
+      return response;
+    };
+  }
+
+  private startExchange(
+    request: HttpRequest,
+    headers: Headers,
+    body: string | undefined,
+  ): RecordedExchange {
+    if (
+      body !== undefined &&
+      !headers.has('content-type') &&
+      request.body instanceof URLSearchParams
+    ) {
+      headers.set('content-type', 'application/x-www-form-urlencoded;charset=UTF-8');
+    }
+    return {
+      id: randomUUID(),
+      endpoint: request.endpoint,
+      method: request.method,
+      url: request.url,
+      startedAt: new Date().toISOString(),
+      durationMs: 0,
+      route: request.route,
+      request: {
+        headers: headerPairs(headers),
+        body: body === undefined ? undefined : recordBody(body, headers.get('content-type')),
+      },
+    };
+  }
+
+  /** Reads the body up to the size cap, so an endless or huge response cannot exhaust memory. */
+  private async readCapped(
+    raw: Response,
+    request: HttpRequest,
+    exchange: RecordedExchange,
+  ): Promise<Uint8Array> {
+    const limit = this.settings.maxResponseBytes;
+    const declared = Number(raw.headers.get('content-length') ?? NaN);
+    if (Number.isFinite(declared) && declared > limit) {
+      await raw.body?.cancel().catch(() => undefined);
+      throw this.tooLarge(request, exchange, raw, declared, 'declares');
+    }
+    if (!raw.body) return new Uint8Array(0);
+
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    const reader = raw.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > limit) {
+        await reader.cancel().catch(() => undefined);
+        throw this.tooLarge(request, exchange, raw, total, 'sent at least');
+      }
+      chunks.push(value);
+    }
+    return Buffer.concat(chunks, total);
+  }
+
+  private tooLarge(
+    request: HttpRequest,
+    exchange: RecordedExchange,
+    raw: Response,
+    size: number,
+    verb: string,
+  ): ExplorerError {
+    exchange.response = {
+      status: raw.status,
+      statusText: raw.statusText,
+      headers: headerPairs(raw.headers),
+      size,
+    };
+    return new ExplorerError(
+      'RESPONSE_TOO_LARGE',
+      `${request.method} ${request.endpoint} at ${request.url} failed: the response ${verb} ${size} bytes, more than the limit of ${this.settings.maxResponseBytes} bytes.`,
+      {
+        hint: 'Raise the response size limit if this response is expected to be this large.',
+        detail: { endpoint: request.endpoint, url: request.url, size },
+      },
+    );
+  }
+
+  private completeExchange(
+    exchange: RecordedExchange,
+    raw: Response,
+    bytes: Uint8Array,
+    pooled: PooledAgent,
+    url: URL,
+  ): Response {
+    const text = new TextDecoder().decode(bytes);
+    exchange.response = {
+      status: raw.status,
+      statusText: raw.statusText,
+      headers: headerPairs(raw.headers),
+      body: recordBody(text, raw.headers.get('content-type')),
+      size: bytes.byteLength,
+    };
+    this.attachTls(exchange, pooled, url);
+    return new Response(NULL_BODY_STATUSES.has(raw.status) ? null : bytes, {
+      status: raw.status,
+      statusText: raw.statusText,
+      headers: raw.headers,
+    });
+  }
+
+  private attachTls(exchange: RecordedExchange, pooled: PooledAgent, url: URL): void {
+    if (url.protocol !== 'https:') return;
+    const server = pooled.servers.get(originKey(url));
+    const client = pooled.clientCertificate?.summary;
+    exchange.tls = {
+      clientCertificate: client && {
+        subject: client.subject,
+        issuer: client.issuer,
+        validTo: client.validTo,
+        x5tS256: client.x5tS256,
+      },
+      serverCertificate: server?.certificate,
+      protocol: server?.protocol,
+    };
+  }
+
+  private translate(error: unknown, request: HttpRequest, pooled: PooledAgent): ExplorerError {
+    return translateNetworkError(error, {
+      endpoint: request.endpoint,
+      method: request.method,
+      url: request.url,
+      connectTimeoutMs: this.settings.connectTimeoutMs,
+      responseTimeoutMs: this.settings.responseTimeoutMs,
+      clientCertificateSubject: pooled.clientCertificate?.summary.subject,
+      clientCertificateProblem: pooled.clientCertificate?.validityProblem,
+      aborted: request.signal?.aborted ?? false,
+    });
+  }
+
+  private emit(exchange: RecordedExchange, requestListener?: ExchangeListener): void {
+    const listeners = requestListener ? [...this.listeners, requestListener] : this.listeners;
+    for (const listener of listeners) {
+      try {
+        listener(exchange);
+      } catch {
+        // A failing listener (a closed panel, say) must not fail the request it observes.
+      }
+    }
+  }
+}

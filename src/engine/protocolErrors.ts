@@ -1,0 +1,157 @@
+import * as oauth from 'oauth4webapi';
+import { isMutualTlsMethod, type ClientProfile } from './clientAuth';
+import { ExplorerError } from './errors';
+import type { RecordedExchange } from './exchange';
+import type { RouteEntry } from './routing';
+
+/** What was being done when oauth4webapi rejected something, so the message can name it. */
+export interface ProtocolErrorContext {
+  endpoint: string;
+  route?: RouteEntry;
+  client: ClientProfile;
+  /** The exchange whose response was rejected; its id links the error to the raw response. */
+  exchange?: RecordedExchange;
+}
+
+/**
+ * Explains an `invalid_client` answer. Servers say only "client authentication failed" (as
+ * oidc-provider does), so the explanation comes from what the client sent and where.
+ */
+export function diagnoseClientAuthentication(context: ProtocolErrorContext): string {
+  const { client, route } = context;
+  const certificate = client.clientCertificate;
+  const method = client.token_endpoint_auth_method;
+
+  if (isMutualTlsMethod(method)) {
+    if (!certificate) {
+      return `Client ${client.client_id} uses ${method}, but no client certificate is configured: select a certificate and key.`;
+    }
+    if (route && !route.viaAlias && route.aliasUrl) {
+      return `The request went to the plain URL ${route.url}, where the server may not ask for a client certificate; turn on mTLS endpoint aliases to use ${route.aliasUrl}.`;
+    }
+    if (certificate.validityProblem) {
+      return `The client certificate ${certificate.summary.subject} ${certificate.validityProblem}.`;
+    }
+    if (method === 'self_signed_tls_client_auth') {
+      return `The server did not accept the self-signed certificate ${certificate.summary.subject} (x5t#S256 ${certificate.summary.x5tS256}): check that the client's registered jwks or jwks_uri holds it.`;
+    }
+    return `The server did not accept the certificate ${certificate.summary.subject} issued by ${certificate.summary.issuer}: check that the server trusts that issuer and that the client's registered tls_client_auth_subject_dn (or SAN) matches the subject.`;
+  }
+  if (method === 'private_key_jwt') {
+    return `Check that the public key of the signing key is registered for client ${client.client_id} and that the kid and alg match it.`;
+  }
+  if (method === 'none') {
+    return `Client ${client.client_id} sent no credentials (method none); the server may require client authentication for it.`;
+  }
+  return `Check the client secret of ${client.client_id} and that the server expects ${method}.`;
+}
+
+function describeStatus(context: ProtocolErrorContext): string {
+  const status = context.exchange?.response?.status;
+  return status === undefined ? '' : ` HTTP ${status}`;
+}
+
+function fromResponseBodyError(
+  error: oauth.ResponseBodyError,
+  context: ProtocolErrorContext,
+): ExplorerError {
+  const description = error.error_description ? `: ${error.error_description}` : '';
+  const where = `${context.endpoint} at ${context.route?.url ?? context.exchange?.url ?? 'the server'}`;
+  const detail = {
+    endpoint: context.endpoint,
+    error: error.error,
+    error_description: error.error_description,
+    status: error.status,
+    exchangeId: context.exchange?.id,
+  };
+  if (error.error === 'invalid_client') {
+    return new ExplorerError(
+      'CLIENT_AUTHENTICATION_FAILED',
+      `${where} rejected the client authentication (HTTP ${error.status} invalid_client${description}).`,
+      { hint: diagnoseClientAuthentication(context), cause: error, detail },
+    );
+  }
+  return new ExplorerError(
+    'OAUTH_ERROR_RESPONSE',
+    `${where} answered HTTP ${error.status} ${error.error}${description}.`,
+    { hint: 'The request and the full response are in the inspector.', cause: error, detail },
+  );
+}
+
+function fromOperationError(
+  error: oauth.OperationProcessingError,
+  context: ProtocolErrorContext,
+): ExplorerError {
+  const detail = {
+    endpoint: context.endpoint,
+    oauthCode: error.code,
+    exchangeId: context.exchange?.id,
+  };
+  if (error.code === oauth.RESPONSE_IS_NOT_JSON || error.code === oauth.PARSE_ERROR) {
+    const body = context.exchange?.response?.body?.text ?? '';
+    return new ExplorerError(
+      'RESPONSE_NOT_JSON',
+      `The${describeStatus(context)} response of ${context.endpoint} is not valid JSON: ${error.message}.`,
+      {
+        hint: body
+          ? `It starts with ${JSON.stringify(body.slice(0, 80))}; the full body is in the inspector.`
+          : 'The response body was empty.',
+        cause: error,
+        detail,
+      },
+    );
+  }
+  return new ExplorerError(
+    'PROTOCOL_VIOLATION',
+    `The${describeStatus(context)} response of ${context.endpoint} was rejected: ${error.message}.`,
+    { hint: 'The raw response is in the inspector next to this error.', cause: error, detail },
+  );
+}
+
+/** Converts anything oauth4webapi throws into an ExplorerError that names the endpoint. */
+export function toExplorerError(error: unknown, context: ProtocolErrorContext): ExplorerError {
+  if (error instanceof ExplorerError) return error;
+  if (error instanceof oauth.ResponseBodyError) return fromResponseBodyError(error, context);
+  if (error instanceof oauth.AuthorizationResponseError) {
+    const description = error.error_description ? `: ${error.error_description}` : '';
+    return new ExplorerError(
+      'AUTHORIZATION_ERROR',
+      `The authorization response carries the error ${error.error}${description}.`,
+      {
+        hint: 'The authorization server refused the request; the parameters sent are in the inspector.',
+        cause: error,
+        detail: { error: error.error, error_description: error.error_description },
+      },
+    );
+  }
+  if (error instanceof oauth.WWWAuthenticateChallengeError) {
+    const challenges = error.cause
+      .map((challenge) => `${challenge.scheme} ${JSON.stringify(challenge.parameters)}`)
+      .join(', ');
+    return new ExplorerError(
+      'OAUTH_ERROR_RESPONSE',
+      `${context.endpoint} answered HTTP ${error.status} with the challenge ${challenges}.`,
+      {
+        hint: 'Check that the access token is valid and bound to the certificate in use.',
+        cause: error,
+      },
+    );
+  }
+  if (error instanceof oauth.OperationProcessingError) return fromOperationError(error, context);
+  if (error instanceof oauth.UnsupportedOperationError) {
+    return new ExplorerError('PROTOCOL_VIOLATION', `${context.endpoint}: ${error.message}.`, {
+      cause: error,
+      detail: { endpoint: context.endpoint },
+    });
+  }
+  if (error instanceof TypeError && (error as { code?: string }).code?.startsWith('ERR_')) {
+    return new ExplorerError('INVALID_INPUT', `${context.endpoint}: ${error.message}.`, {
+      cause: error,
+    });
+  }
+  return new ExplorerError(
+    'PROTOCOL_VIOLATION',
+    `${context.endpoint} failed: ${error instanceof Error ? error.message : String(error)}.`,
+    { cause: error },
+  );
+}
