@@ -2,19 +2,10 @@ import { createPrivateKey, type KeyObject } from 'node:crypto';
 import * as jose from 'jose';
 import * as oauth from 'oauth4webapi';
 import type { LoadedClientCertificate } from './credentials';
+import type { ClientAuthMethod } from './clientAuthMethods';
 import { ExplorerError } from './errors';
 
-/** Client authentication methods (RFC 7591 section 2, RFC 8705 section 2). */
-export const CLIENT_AUTH_METHODS = [
-  'tls_client_auth',
-  'self_signed_tls_client_auth',
-  'client_secret_basic',
-  'client_secret_post',
-  'private_key_jwt',
-  'none',
-] as const;
-
-export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number];
+export { CLIENT_AUTH_METHODS, isMutualTlsMethod, type ClientAuthMethod } from './clientAuthMethods';
 
 /** Everything the engine needs to act as one client of one server. */
 export interface ClientProfile {
@@ -34,10 +25,6 @@ export interface ClientProfile {
   /** Expected `alg` of ID tokens and JARM responses; the server's advertised values otherwise. */
   id_token_signed_response_alg?: string;
   authorization_signed_response_alg?: string;
-}
-
-export function isMutualTlsMethod(method: ClientAuthMethod): boolean {
-  return method === 'tls_client_auth' || method === 'self_signed_tls_client_auth';
 }
 
 /** Picks the JWS algorithm that fits a private key when the user did not choose one. */

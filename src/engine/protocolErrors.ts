@@ -1,5 +1,6 @@
 import * as oauth from 'oauth4webapi';
-import { isMutualTlsMethod, type ClientProfile } from './clientAuth';
+import type { ClientProfile } from './clientAuth';
+import { isMutualTlsMethod } from './clientAuthMethods';
 import { ExplorerError } from './errors';
 import type { RecordedExchange } from './exchange';
 import type { RouteEntry } from './routing';

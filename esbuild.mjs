@@ -1,0 +1,60 @@
+// Builds the extension host bundle (CommonJS, `vscode` external), the webview bundle (browser)
+// and the test suite that runs inside VS Code. `--production` minifies; `--watch` rebuilds.
+import * as esbuild from 'esbuild';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+const shared = {
+  bundle: true,
+  minify: production,
+  sourcemap: production ? false : 'linked',
+  logLevel: 'info',
+  legalComments: production ? 'none' : 'inline',
+};
+
+const builds = [
+  {
+    ...shared,
+    entryPoints: ['src/extension.ts'],
+    outfile: 'dist/extension.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode'],
+    metafile: true,
+  },
+  {
+    ...shared,
+    entryPoints: ['webview/main.ts'],
+    outfile: 'dist/webview.js',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    metafile: true,
+  },
+];
+
+if (!production) {
+  builds.push({
+    ...shared,
+    entryPoints: ['test/vscode/index.ts'],
+    outfile: 'out/test/vscode/index.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode', 'mocha'],
+  });
+}
+
+if (watch) {
+  const contexts = await Promise.all(builds.map((options) => esbuild.context(options)));
+  await Promise.all(contexts.map((context) => context.watch()));
+} else {
+  const results = await Promise.all(builds.map((options) => esbuild.build(options)));
+  if (process.argv.includes('--metafile')) {
+    for (const result of results) {
+      if (result.metafile) console.log(await esbuild.analyzeMetafile(result.metafile));
+    }
+  }
+}
