@@ -25,7 +25,7 @@ export interface HttpRequest {
   url: string;
   method: string;
   headers?: Headers | Record<string, string> | [string, string][];
-  body?: string | URLSearchParams;
+  body?: string | URLSearchParams | null;
   /** The routing decision behind `url`, recorded with the exchange. */
   route?: RouteEntry;
   /** Configured on the connection when given; the server decides whether to ask for it. */
@@ -128,7 +128,7 @@ export class HttpClient {
   async send(request: HttpRequest): Promise<HttpResult> {
     const pooled = this.pool.get(this.settings, request.clientCertificate);
     const headers = new Headers(request.headers);
-    const body = request.body === undefined ? undefined : request.body.toString();
+    const body = request.body == null ? undefined : request.body.toString();
     const url = new URL(request.url);
     const exchange = this.startExchange(request, headers, body);
     const started = performance.now();

@@ -30,7 +30,8 @@ const URL_MEMBERS = [
   'op_tos_uri',
 ];
 
-const ARRAY_MEMBER = /_supported$/;
+/** `*_supported` members that are lists; others, such as `claims_parameter_supported`, are booleans. */
+const ARRAY_MEMBER = /^(scopes|claims)_supported$|_(values|methods|types|modes|locales)_supported$/;
 
 function describeValue(value: unknown): string {
   const text = JSON.stringify(value);

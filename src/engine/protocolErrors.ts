@@ -109,6 +109,42 @@ function fromOperationError(
   );
 }
 
+function fromChallengeError(
+  error: oauth.WWWAuthenticateChallengeError,
+  context: ProtocolErrorContext,
+): ExplorerError {
+  const challenges = error.cause
+    .map((challenge) => `${challenge.scheme} ${JSON.stringify(challenge.parameters)}`)
+    .join(', ');
+  const where = `${context.endpoint} at ${context.route?.url ?? context.exchange?.url ?? 'the server'}`;
+  const errorCode = error.cause.find((challenge) => challenge.parameters.error)?.parameters.error;
+  const detail = {
+    endpoint: context.endpoint,
+    error: errorCode,
+    status: error.status,
+    exchangeId: context.exchange?.id,
+  };
+  if (errorCode === 'invalid_client') {
+    return new ExplorerError(
+      'CLIENT_AUTHENTICATION_FAILED',
+      `${where} rejected the client authentication (HTTP ${error.status} with the challenge ${challenges}).`,
+      { hint: diagnoseClientAuthentication(context), cause: error, detail },
+    );
+  }
+  return new ExplorerError(
+    'OAUTH_ERROR_RESPONSE',
+    `${where} answered HTTP ${error.status} with the challenge ${challenges}.`,
+    {
+      hint:
+        context.endpoint === 'userinfo_endpoint'
+          ? 'Check that the access token is valid and, if it is certificate-bound, that the same certificate is used.'
+          : 'The request and the full response are in the inspector.',
+      cause: error,
+      detail,
+    },
+  );
+}
+
 /** Converts anything oauth4webapi throws into an ExplorerError that names the endpoint. */
 export function toExplorerError(error: unknown, context: ProtocolErrorContext): ExplorerError {
   if (error instanceof ExplorerError) return error;
@@ -125,19 +161,8 @@ export function toExplorerError(error: unknown, context: ProtocolErrorContext): 
       },
     );
   }
-  if (error instanceof oauth.WWWAuthenticateChallengeError) {
-    const challenges = error.cause
-      .map((challenge) => `${challenge.scheme} ${JSON.stringify(challenge.parameters)}`)
-      .join(', ');
-    return new ExplorerError(
-      'OAUTH_ERROR_RESPONSE',
-      `${context.endpoint} answered HTTP ${error.status} with the challenge ${challenges}.`,
-      {
-        hint: 'Check that the access token is valid and bound to the certificate in use.',
-        cause: error,
-      },
-    );
-  }
+  if (error instanceof oauth.WWWAuthenticateChallengeError)
+    return fromChallengeError(error, context);
   if (error instanceof oauth.OperationProcessingError) return fromOperationError(error, context);
   if (error instanceof oauth.UnsupportedOperationError) {
     return new ExplorerError('PROTOCOL_VIOLATION', `${context.endpoint}: ${error.message}.`, {

@@ -1,0 +1,383 @@
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  createServer as createTcpServer,
+  type AddressInfo,
+  type Server as TcpServer,
+  type Socket,
+} from 'node:net';
+import { loadClientCertificate } from '../../src/engine/credentials';
+import { discover } from '../../src/engine/discovery';
+import { isExplorerError, type ExplorerErrorCode } from '../../src/engine/errors';
+import { HttpClient } from '../../src/engine/httpClient';
+import { startTestServer, type TestServer } from '../server/provider';
+import { loadCertificate, testHttpClient } from './helpers';
+
+type Handler = (request: IncomingMessage, response: ServerResponse) => void;
+
+function expectCode(code: ExplorerErrorCode, message?: RegExp) {
+  return (error: unknown) => {
+    assert.ok(isExplorerError(error), `not an ExplorerError: ${String(error)}`);
+    assert.equal(error.code, code, error.fullMessage);
+    if (message) assert.match(error.fullMessage, message);
+    return true;
+  };
+}
+
+describe('failures are named', function () {
+  this.timeout(30_000);
+  let server: TestServer;
+  let http: HttpClient;
+  let serverTls: { key: string; cert: string; ca: string };
+  const started: (HttpsServer | TcpServer)[] = [];
+  const sockets: Socket[] = [];
+
+  async function https(
+    handler: Handler,
+    options: object = {},
+    host = '127.0.0.1',
+  ): Promise<string> {
+    const listener = createHttpsServer(
+      { key: serverTls.key, cert: serverTls.cert, ...options },
+      handler,
+    );
+    listener.on('connection', (socket: Socket) => sockets.push(socket));
+    started.push(listener);
+    await new Promise<void>((resolve) => listener.listen(0, host, resolve));
+    return `https://${host}:${(listener.address() as AddressInfo).port}`;
+  }
+
+  function json(body: unknown, status = 200): Handler {
+    return (_request, response) => {
+      response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    };
+  }
+
+  before(async () => {
+    server = await startTestServer({ issuerPath: '/tenant-a' });
+    http = await testHttpClient(server);
+    serverTls = {
+      key: await readFile(server.certificates.server.key, 'utf8'),
+      cert: await readFile(server.certificates.server.certificate, 'utf8'),
+      ca: await readFile(server.certificates.ca.certificate, 'utf8'),
+    };
+  });
+
+  after(async () => {
+    for (const socket of sockets) socket.destroy();
+    await Promise.all(started.map((listener) => new Promise((resolve) => listener.close(resolve))));
+    await http?.close();
+    await server?.close();
+  });
+
+  describe('discovery', () => {
+    it('OpenID Connect form', async () => {
+      const result = await discover(http, server.issuer, 'oidc');
+      assert.equal(result.url, `${server.issuer}/.well-known/openid-configuration`);
+      assert.equal(result.metadata.issuer, server.issuer);
+    });
+
+    it('RFC 8414 form inserts before the path', async () => {
+      const result = await discover(http, server.issuer, 'oauth2');
+      const origin = new URL(server.issuer).origin;
+      assert.equal(result.url, `${origin}/.well-known/oauth-authorization-server/tenant-a`);
+      assert.equal(result.kind, 'oauth2');
+    });
+
+    it('auto falls back to RFC 8414', async () => {
+      let issuer = '';
+      const base = await https((request, response) => {
+        if (request.url === '/.well-known/oauth-authorization-server') {
+          json({ issuer, token_endpoint: `${issuer}/token` })(request, response);
+        } else {
+          response.writeHead(404).end();
+        }
+      });
+      issuer = base;
+      const result = await discover(http, issuer, 'auto');
+      assert.equal(result.kind, 'oauth2');
+      assert.equal(result.exchanges.length, 2);
+      assert.equal(result.exchanges[0]?.response?.status, 404);
+    });
+
+    it('issuer mismatch shows both values', async () => {
+      const wrong = server.issuer.replace('127.0.0.1', 'localhost');
+      await assert.rejects(
+        discover(http, wrong, 'oidc'),
+        expectCode('ISSUER_MISMATCH', new RegExp(`expected "${wrong}".*says "${server.issuer}"`)),
+      );
+    });
+
+    it('trailing slash mismatch is explained', async () => {
+      await assert.rejects(
+        discover(http, `${server.issuer}/`, 'oidc'),
+        expectCode('ISSUER_MISMATCH', /trailing slash/),
+      );
+    });
+
+    it('HTTP issuer is rejected before any request', async () => {
+      await assert.rejects(
+        discover(http, 'http://127.0.0.1:1', 'oidc'),
+        expectCode('INVALID_ISSUER', /does not use https/),
+      );
+    });
+
+    it('HTML instead of JSON', async () => {
+      const issuer = await https((_request, response) => {
+        response.writeHead(200, { 'content-type': 'application/json' }).end('<html>login</html>');
+      });
+      await assert.rejects(
+        discover(http, issuer, 'oidc'),
+        expectCode('RESPONSE_NOT_JSON', /<html>login/),
+      );
+    });
+
+    it('metadata that is not an object', async () => {
+      const issuer = await https(json(['not', 'an', 'object']));
+      await assert.rejects(
+        discover(http, issuer, 'oidc'),
+        expectCode('INVALID_METADATA', /not a JSON object/),
+      );
+    });
+
+    it('malformed alias names the member', async () => {
+      let issuer = '';
+      issuer = await https((request, response) =>
+        json({
+          issuer,
+          token_endpoint: `${issuer}/token`,
+          mtls_endpoint_aliases: { token_endpoint: 42 },
+        })(request, response),
+      );
+      await assert.rejects(
+        discover(http, issuer, 'oidc'),
+        expectCode(
+          'INVALID_METADATA',
+          /mtls_endpoint_aliases\.token_endpoint must be a URL string, but it is 42/,
+        ),
+      );
+    });
+
+    it('404 names the URL and status', async () => {
+      const issuer = await https((_request, response) => response.writeHead(404).end('nope'));
+      await assert.rejects(
+        discover(http, issuer, 'oidc'),
+        expectCode('DISCOVERY_FAILED', /HTTP 404/),
+      );
+    });
+
+    it('oversized response is cut off', async () => {
+      const small = await testHttpClient(server, { maxResponseBytes: 1024 });
+      const issuer = await https((_request, response) => {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ padding: 'x'.repeat(10_000) }));
+      });
+      await assert.rejects(
+        discover(small, issuer, 'oidc'),
+        expectCode('RESPONSE_TOO_LARGE', /limit of 1024 bytes/),
+      );
+      await small.close();
+    });
+
+    it('oversized chunked response is cut off', async () => {
+      const small = await testHttpClient(server, { maxResponseBytes: 1024 });
+      const issuer = await https((_request, response) => {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        for (let index = 0; index < 20; index += 1) response.write('x'.repeat(500));
+        response.end();
+      });
+      await assert.rejects(
+        discover(small, issuer, 'oidc'),
+        expectCode('RESPONSE_TOO_LARGE', /at least/),
+      );
+      await small.close();
+    });
+  });
+
+  describe('network and TLS', () => {
+    it('refused connection', async () => {
+      const listener = createTcpServer();
+      await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+      const port = (listener.address() as AddressInfo).port;
+      await new Promise((resolve) => listener.close(resolve));
+      await assert.rejects(
+        discover(http, `https://127.0.0.1:${port}`, 'oidc'),
+        expectCode('CONNECTION_REFUSED'),
+      );
+    });
+
+    it('silent server times out within the timeout', async () => {
+      const silent = createTcpServer((socket) => sockets.push(socket));
+      started.push(silent);
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      const quick = await testHttpClient(server, { connectTimeoutMs: 500, responseTimeoutMs: 500 });
+      const startedAt = Date.now();
+      await assert.rejects(
+        discover(quick, `https://127.0.0.1:${(silent.address() as AddressInfo).port}`, 'oidc'),
+        expectCode('CONNECT_TIMEOUT', /0\.5 s/),
+      );
+      assert.ok(Date.now() - startedAt < 3000);
+      await quick.close();
+    });
+
+    it('server that never answers times out', async () => {
+      const issuer = await https(() => undefined);
+      const quick = await testHttpClient(server, { responseTimeoutMs: 500 });
+      const startedAt = Date.now();
+      await assert.rejects(
+        discover(quick, issuer, 'oidc'),
+        expectCode('RESPONSE_TIMEOUT', /0\.5 s/),
+      );
+      assert.ok(Date.now() - startedAt < 3000);
+      await quick.close();
+    });
+
+    it('cancel aborts the request', async () => {
+      const issuer = await https(() => undefined);
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 100);
+      await assert.rejects(
+        discover(http, issuer, 'oidc', controller.signal),
+        expectCode('ABORTED'),
+      );
+    });
+
+    it('untrusted server certificate', async () => {
+      const bare = new HttpClient({ connectTimeoutMs: 3000, responseTimeoutMs: 3000 });
+      await assert.rejects(
+        discover(bare, server.issuer, 'oidc'),
+        expectCode('TLS_SERVER_UNTRUSTED', /extra CA certificates/),
+      );
+      await bare.close();
+    });
+
+    it('host name not in the certificate', async () => {
+      // The server certificate names 127.0.0.1 and localhost; 127.0.0.2 is loopback too.
+      const issuer = await https(json({}), {}, '127.0.0.2');
+      await assert.rejects(
+        discover(http, issuer, 'oidc'),
+        expectCode('TLS_HOSTNAME_MISMATCH', /127\.0\.0\.2/),
+      );
+    });
+
+    it('strict mTLS server without a certificate', async () => {
+      const issuer = await https(json({}), {
+        requestCert: true,
+        rejectUnauthorized: true,
+        ca: serverTls.ca,
+      });
+      await assert.rejects(
+        http.send({
+          endpoint: 'token_endpoint',
+          url: `${issuer}/token`,
+          method: 'POST',
+          body: 'a=b',
+        }),
+        (error: unknown) => {
+          assert.ok(isExplorerError(error));
+          assert.ok(
+            ['TLS_CLIENT_CERTIFICATE_REQUIRED', 'CONNECTION_RESET'].includes(error.code),
+            error.fullMessage,
+          );
+          assert.match(error.fullMessage, /client certificate/);
+          return true;
+        },
+      );
+    });
+
+    it('strict mTLS server rejects an unknown CA', async () => {
+      const issuer = await https(json({}), {
+        requestCert: true,
+        rejectUnauthorized: true,
+        ca: serverTls.ca,
+      });
+      const clientCertificate = await loadCertificate(server.certificates.unknownCaClient);
+      await assert.rejects(
+        http.send({
+          endpoint: 'token_endpoint',
+          url: `${issuer}/token`,
+          method: 'POST',
+          body: 'a=b',
+          clientCertificate,
+        }),
+        (error: unknown) => {
+          assert.ok(isExplorerError(error));
+          assert.ok(
+            ['TLS_CLIENT_CERTIFICATE_REJECTED', 'CONNECTION_RESET'].includes(error.code),
+            error.fullMessage,
+          );
+          assert.match(error.fullMessage, /CN=client/);
+          return true;
+        },
+      );
+    });
+
+    it('strict mTLS server accepts the right certificate', async () => {
+      const issuer = await https(json({ ok: true }), {
+        requestCert: true,
+        rejectUnauthorized: true,
+        ca: serverTls.ca,
+      });
+      const clientCertificate = await loadCertificate(server.certificates.client);
+      const { response, exchange } = await http.send({
+        endpoint: 'token_endpoint',
+        url: `${issuer}/token`,
+        method: 'POST',
+        body: 'a=b',
+        clientCertificate,
+      });
+      assert.equal(response.status, 200);
+      assert.equal(exchange.tls?.clientCertificate?.subject, 'CN=client,O=OAuth Explorer Test');
+    });
+  });
+
+  describe('client certificate files', () => {
+    it('wrong key is caught before TLS', async () => {
+      await assert.rejects(
+        loadCertificate({
+          certificate: server.certificates.client.certificate,
+          key: server.certificates.wrongKey,
+        }),
+        expectCode('KEY_CERTIFICATE_MISMATCH', /does not match the certificate/),
+      );
+    });
+
+    it('encrypted key without passphrase', async () => {
+      const input = {
+        certificatePem: await readFile(server.certificates.client.certificate, 'utf8'),
+        keyPem: await readFile(server.certificates.client.encryptedKey, 'utf8'),
+        keySource: 'client.encrypted.key',
+      };
+      assert.throws(
+        () => loadClientCertificate(input),
+        expectCode('KEY_PASSPHRASE_REQUIRED', /client\.encrypted\.key/),
+      );
+      assert.throws(
+        () => loadClientCertificate({ ...input, passphrase: 'wrong' }),
+        expectCode('KEY_PASSPHRASE_INCORRECT'),
+      );
+      const loaded = loadClientCertificate({
+        ...input,
+        passphrase: server.certificates.client.passphrase,
+      });
+      assert.equal(loaded.summary.x5tS256, server.certificates.client.thumbprint);
+    });
+
+    it('expired certificate loads with a warning', async () => {
+      const loaded = await loadCertificate(server.certificates.expiredClient);
+      assert.match(loaded.validityProblem ?? '', /expired on 20/);
+    });
+
+    it('a key file given as certificate', async () => {
+      await assert.rejects(
+        loadCertificate({
+          certificate: server.certificates.client.key,
+          key: server.certificates.client.key,
+        }),
+        expectCode('CERTIFICATE_INVALID', /holds no PEM certificate/),
+      );
+    });
+  });
+});
