@@ -17,6 +17,12 @@ export interface ConnectionSettings {
 export interface ServerConnectionFacts {
   certificate?: RecordedCertificate;
   protocol?: string;
+  /**
+   * The last TLS error a socket to this origin emitted. Under TLS 1.3 a server rejects a client
+   * certificate after the client's handshake has finished, and undici reports only "other side
+   * closed"; the alert itself (certificate required, unknown CA) is kept here.
+   */
+  lastTlsError?: { code: string; message: string; at: number };
 }
 
 /** One undici agent with the facts its connector saw. */
@@ -112,9 +118,19 @@ export class AgentPool {
           if (!error && socket && 'getPeerX509Certificate' in socket) {
             pooled.handshakes += 1;
             const tlsSocket = socket as TLSSocket;
-            pooled.servers.set(`${options.hostname}:${options.port || '443'}`, {
+            const facts: ServerConnectionFacts = {
               certificate: recordCertificate(tlsSocket),
               protocol: tlsSocket.getProtocol() ?? undefined,
+            };
+            pooled.servers.set(`${options.hostname}:${options.port || '443'}`, facts);
+            tlsSocket.on('error', (socketError: Error & { code?: string }) => {
+              if (socketError.code?.startsWith('ERR_SSL_')) {
+                facts.lastTlsError = {
+                  code: socketError.code,
+                  message: socketError.message,
+                  at: Date.now(),
+                };
+              }
             });
           }
           if (error) callback(error, null);

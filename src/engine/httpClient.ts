@@ -147,7 +147,7 @@ export class HttpClient {
       return { response, exchange };
     } catch (error) {
       const failure =
-        error instanceof ExplorerError ? error : this.translate(error, request, pooled);
+        error instanceof ExplorerError ? error : await this.translate(error, request, pooled, url);
       exchange.error = { code: failure.code, message: failure.fullMessage };
       this.attachTls(exchange, pooled, url);
       throw failure;
@@ -312,8 +312,20 @@ export class HttpClient {
     };
   }
 
-  private translate(error: unknown, request: HttpRequest, pooled: PooledAgent): ExplorerError {
+  private async translate(
+    error: unknown,
+    request: HttpRequest,
+    pooled: PooledAgent,
+    url: URL,
+  ): Promise<ExplorerError> {
+    if (pooled.servers.has(originKey(url)) && !pooled.servers.get(originKey(url))?.lastTlsError) {
+      // The socket's TLS alert can arrive just after undici reports the closed connection.
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    const tlsError = pooled.servers.get(originKey(url))?.lastTlsError;
+    const recentTlsError = tlsError && Date.now() - tlsError.at < 5000 ? tlsError : undefined;
     return translateNetworkError(error, {
+      tlsAlert: recentTlsError?.code,
       endpoint: request.endpoint,
       method: request.method,
       url: request.url,

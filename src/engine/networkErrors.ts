@@ -12,6 +12,8 @@ export interface FailedRequestContext {
   /** Set when the configured client certificate is outside its validity period. */
   clientCertificateProblem?: string;
   aborted: boolean;
+  /** A TLS alert the socket reported shortly before the failure, when undici lost it. */
+  tlsAlert?: string;
 }
 
 interface Translation {
@@ -171,7 +173,12 @@ export function translateNetworkError(
   error: unknown,
   context: FailedRequestContext,
 ): ExplorerError {
-  const inner = innermostCodedError(error);
+  const reported = innermostCodedError(error);
+  const socketClosed = reported.code === 'UND_ERR_SOCKET' || reported.code === 'ECONNRESET';
+  const inner =
+    socketClosed && context.tlsAlert
+      ? { code: context.tlsAlert, message: reported.message }
+      : reported;
   const translation: Translation = context.aborted
     ? { code: 'ABORTED', problem: 'the request was cancelled', hint: '' }
     : (inner.code && translateTls(inner.code, context)) || translateSocket(inner.code, context);

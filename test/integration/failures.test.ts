@@ -277,17 +277,14 @@ describe('failures are named', function () {
         }),
         (error: unknown) => {
           assert.ok(isExplorerError(error));
-          assert.ok(
-            ['TLS_CLIENT_CERTIFICATE_REQUIRED', 'CONNECTION_RESET'].includes(error.code),
-            error.fullMessage,
-          );
-          assert.match(error.fullMessage, /client certificate/);
+          assert.equal(error.code, 'TLS_CLIENT_CERTIFICATE_REQUIRED', error.fullMessage);
+          assert.match(error.fullMessage, /requires a client certificate and none was sent/);
           return true;
         },
       );
     });
 
-    it('strict mTLS server rejects an unknown CA', async () => {
+    it('strict mTLS server closes on an unknown CA', async () => {
       const issuer = await https(json({}), {
         requestCert: true,
         rejectUnauthorized: true,
@@ -304,10 +301,10 @@ describe('failures are named', function () {
         }),
         (error: unknown) => {
           assert.ok(isExplorerError(error));
-          assert.ok(
-            ['TLS_CLIENT_CERTIFICATE_REJECTED', 'CONNECTION_RESET'].includes(error.code),
-            error.fullMessage,
-          );
+          // Node's TLS server closes the socket after the handshake instead of sending an
+          // unknown_ca alert, so the client sees a closed connection and says what it suspects.
+          assert.equal(error.code, 'CONNECTION_RESET', error.fullMessage);
+          assert.match(error.fullMessage, /may have rejected the client certificate/);
           assert.match(error.fullMessage, /CN=client/);
           return true;
         },
