@@ -57,7 +57,12 @@ export type WebviewMessage =
   | { type: 'copy'; text: string }
   | { type: 'decodeToken'; requestId: string; token: string }
   | { type: 'rerun'; runId: string }
-  | { type: 'clearRuns' };
+  | { type: 'clearRuns' }
+  /**
+   * The user selected a run in the webview. The host keeps it as the `selectedRunId` of the next
+   * `snapshot`, so a webview that is recreated after hiding shows the same run.
+   */
+  | { type: 'runSelected'; runId: string };
 
 /** Largest text the webview may send; bigger messages are ignored as malformed. */
 export const MAX_WEBVIEW_TEXT = 1024 * 1024;
@@ -89,6 +94,8 @@ export function parseWebviewMessage(value: unknown): WebviewMessage | undefined 
         : undefined;
     case 'rerun':
       return isId(message.runId) ? { type: 'rerun', runId: message.runId } : undefined;
+    case 'runSelected':
+      return isId(message.runId) ? { type: 'runSelected', runId: message.runId } : undefined;
     default:
       return undefined;
   }

@@ -1,0 +1,207 @@
+/**
+ * The webview's copy of the runs and its UI state (selected run, expanded rows, active tab). Both
+ * are saved through `vscode.setState`, so a webview recreated after hiding renders at once, before
+ * the host's snapshot arrives.
+ */
+import type { RecordedExchange } from '../src/engine/exchange';
+import type { FlowStep } from '../src/engine/flowRun';
+import type { HostMessage, RunSnapshot } from '../src/shared/inspectorProtocol';
+import { isRunSnapshot } from './hostMessages';
+
+export const TAB_IDS = ['exchanges', 'routing', 'tokens', 'result'] as const;
+export type TabId = (typeof TAB_IDS)[number];
+
+export interface UiState {
+  selectedRunId?: string;
+  /** Expanded exchange ids per run id. */
+  expanded: Record<string, string[]>;
+  tab: TabId;
+}
+
+/** What `vscode.setState` stores. Runs hold no client secret or refresh token. */
+export interface SavedState {
+  version: 1;
+  ui: UiState;
+  runs: RunSnapshot[];
+}
+
+export type StoreChange =
+  /** The whole list was replaced: a snapshot, a clear, or a restore. */
+  | { kind: 'runs' }
+  /** A run was started or replaced by a newer state. */
+  | { kind: 'run'; run: RunSnapshot }
+  | { kind: 'exchange'; run: RunSnapshot; exchange: RecordedExchange }
+  | { kind: 'step'; run: RunSnapshot; step: FlowStep }
+  | { kind: 'selection' };
+
+export interface Persistence {
+  /** Saves the state; `soon` is set for UI changes, which should survive an immediate hide. */
+  save(state: SavedState, soon: boolean): void;
+}
+
+/** Steps arrive by index, so a late step leaves a gap that JSON saves as null. */
+function withoutStepGaps(run: unknown): unknown {
+  if (run === null || typeof run !== 'object') return run;
+  const steps = (run as { steps?: unknown }).steps;
+  return Array.isArray(steps) ? { ...run, steps: steps.filter((step) => step != null) } : run;
+}
+
+/** Reads a saved state, dropping runs and fields whose shape is not the current one. */
+export function restoreState(value: unknown): SavedState | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const saved = value as Partial<SavedState>;
+  if (saved.version !== 1 || !Array.isArray(saved.runs) || typeof saved.ui !== 'object') {
+    return undefined;
+  }
+  const ui = saved.ui as Partial<UiState>;
+  const expanded: Record<string, string[]> = {};
+  for (const [runId, ids] of Object.entries(ui.expanded ?? {})) {
+    if (Array.isArray(ids)) expanded[runId] = ids.filter((id) => typeof id === 'string');
+  }
+  return {
+    version: 1,
+    runs: saved.runs.map(withoutStepGaps).filter(isRunSnapshot),
+    ui: {
+      selectedRunId: typeof ui.selectedRunId === 'string' ? ui.selectedRunId : undefined,
+      expanded,
+      tab: TAB_IDS.includes(ui.tab as TabId) ? (ui.tab as TabId) : 'exchanges',
+    },
+  };
+}
+
+export class InspectorStore {
+  private runList: RunSnapshot[] = [];
+  private ui: UiState = { expanded: {}, tab: 'exchanges' };
+  private readonly listeners = new Set<(change: StoreChange) => void>();
+
+  constructor(
+    private readonly persistence: Persistence,
+    saved?: SavedState,
+  ) {
+    if (saved) {
+      this.runList = saved.runs;
+      this.ui = saved.ui;
+    }
+  }
+
+  get runs(): readonly RunSnapshot[] {
+    return this.runList;
+  }
+
+  get tab(): TabId {
+    return this.ui.tab;
+  }
+
+  get selectedRun(): RunSnapshot | undefined {
+    return this.find(this.ui.selectedRunId);
+  }
+
+  find(runId: string | undefined): RunSnapshot | undefined {
+    return runId === undefined ? undefined : this.runList.find((run) => run.id === runId);
+  }
+
+  subscribe(listener: (change: StoreChange) => void): void {
+    this.listeners.add(listener);
+  }
+
+  /** Selects a run; returns false when there is no run with that id. */
+  select(runId: string): boolean {
+    if (!this.find(runId)) return false;
+    if (this.ui.selectedRunId !== runId) {
+      this.ui.selectedRunId = runId;
+      this.emit({ kind: 'selection' }, true);
+    }
+    return true;
+  }
+
+  setTab(tab: TabId): void {
+    if (this.ui.tab === tab) return;
+    this.ui.tab = tab;
+    this.save(true);
+  }
+
+  isExpanded(runId: string, exchangeId: string): boolean {
+    return this.ui.expanded[runId]?.includes(exchangeId) ?? false;
+  }
+
+  /** Expands or collapses one exchange row and returns whether it is now expanded. */
+  toggleExpanded(runId: string, exchangeId: string): boolean {
+    const ids = this.ui.expanded[runId] ?? [];
+    const expanded = !ids.includes(exchangeId);
+    this.ui.expanded[runId] = expanded
+      ? [...ids, exchangeId]
+      : ids.filter((id) => id !== exchangeId);
+    this.save(true);
+    return expanded;
+  }
+
+  /** Applies a host message. Messages about unknown runs are ignored. */
+  apply(message: HostMessage): void {
+    switch (message.type) {
+      case 'snapshot':
+        this.replaceAll(message.runs, message.selectedRunId);
+        return;
+      case 'runStarted':
+      case 'runFinished':
+        this.upsert(message.run);
+        return;
+      case 'exchangeAdded':
+        this.addExchange(message.runId, message.exchange);
+        return;
+      case 'stepUpdated':
+        this.updateStep(message.runId, message.step);
+        return;
+      case 'selectRun':
+        this.select(message.runId);
+        return;
+      case 'response':
+        // The webview sends no requests yet, so no response is awaited.
+        return;
+    }
+  }
+
+  /**
+   * Replaces every run. The host's `selectedRunId` wins because the host hears of every selection
+   * made here; without one, the current selection stays if its run still exists.
+   */
+  private replaceAll(runs: RunSnapshot[], selectedRunId: string | undefined): void {
+    this.runList = [...runs];
+    const keep = [selectedRunId, this.ui.selectedRunId].find((id) => this.find(id) !== undefined);
+    this.ui.selectedRunId = keep ?? this.runList.at(-1)?.id;
+    for (const runId of Object.keys(this.ui.expanded)) {
+      if (!this.find(runId)) delete this.ui.expanded[runId];
+    }
+    this.emit({ kind: 'runs' }, true);
+  }
+
+  private upsert(run: RunSnapshot): void {
+    const index = this.runList.findIndex((existing) => existing.id === run.id);
+    if (index >= 0) this.runList[index] = run;
+    else this.runList.push(run);
+    this.emit({ kind: 'run', run }, false);
+    if (this.ui.selectedRunId === undefined || !this.selectedRun) this.select(run.id);
+  }
+
+  private addExchange(runId: string, exchange: RecordedExchange): void {
+    const run = this.find(runId);
+    if (!run || run.exchanges.some((existing) => existing.id === exchange.id)) return;
+    run.exchanges.push(exchange);
+    this.emit({ kind: 'exchange', run, exchange }, false);
+  }
+
+  private updateStep(runId: string, step: FlowStep): void {
+    const run = this.find(runId);
+    if (!run) return;
+    run.steps[step.index] = step;
+    this.emit({ kind: 'step', run, step }, false);
+  }
+
+  private emit(change: StoreChange, soon: boolean): void {
+    for (const listener of this.listeners) listener(change);
+    this.save(soon);
+  }
+
+  private save(soon: boolean): void {
+    this.persistence.save({ version: 1, ui: this.ui, runs: this.runList }, soon);
+  }
+}
