@@ -22,6 +22,9 @@ const builds = [
     format: 'cjs',
     target: 'node20',
     external: ['vscode'],
+    // jsonc-parser's UMD build requires its own modules at run time, which a bundle cannot
+    // resolve; its ES module build bundles cleanly.
+    mainFields: ['module', 'main'],
     metafile: true,
   },
   {

@@ -11,7 +11,7 @@ import { createWriteStream } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { format, parseArgs } from 'node:util';
 import type { BrowserContext, Page } from 'playwright-core';
 import { startCodeServer, type RunningCodeServer } from './codeServer';
 import { ensureCodeServer } from './install';
@@ -203,9 +203,9 @@ function defineCodeAutomationLog(): void {
 }
 
 function formatLogLine(args: unknown[]): string {
-  const text = args
-    .map((argument) => (typeof argument === 'string' ? argument : JSON.stringify(argument)))
-    .join(' ');
+  // The extension host forwards console calls with their arguments unformatted, so mocha's
+  // `%s` and `%d` placeholders are filled in here, as Node's console would.
+  const text = format(...args);
   return text.endsWith('\n') ? text : `${text}\n`;
 }
 
