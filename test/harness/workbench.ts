@@ -179,7 +179,16 @@ export async function runCommand(
     ).trim();
     if (highlighted === title) {
       await page.keyboard.press('Enter');
-      await widget.waitFor({ state: 'hidden', timeout: timeoutMs });
+      // The palette closes, or the command reuses the widget for a quick pick of its own.
+      await page.waitForFunction(
+        (typed) => {
+          const widget = document.querySelector<HTMLElement>('.quick-input-widget');
+          const input = widget?.querySelector('input');
+          return !widget || widget.offsetParent === null || input?.value !== typed;
+        },
+        `>${title}`,
+        { timeout: timeoutMs },
+      );
       return;
     }
 
