@@ -2,6 +2,7 @@
 // imports `vscode`, so all of it runs and is tested in plain Node.
 export * from './agentPool';
 export * from './authorizationCode';
+export * from './certificateScan';
 export * from './clientAuth';
 export * from './credentials';
 export * from './discovery';
