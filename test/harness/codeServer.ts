@@ -7,6 +7,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { ensureCodeServer, type CodeServerInstallation } from './install';
+import { startLoopbackRedirector } from './loopbackRedirector';
 
 const READY_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 5_000;
@@ -69,6 +70,8 @@ export async function startCodeServer(options: CodeServerOptions): Promise<Runni
     '--disable-update-check',
     '--disable-workspace-trust',
     '--disable-getting-started-override',
+    // The port proxy serves HTTPS listeners over plain HTTP, which the test server refuses.
+    '--disable-proxy',
     `--user-data-dir=${folders.userData}`,
     `--extensions-dir=${folders.extensions}`,
     '--vscode-option=enable-smoke-test-driver',
@@ -77,8 +80,11 @@ export async function startCodeServer(options: CodeServerOptions): Promise<Runni
     ...(options.extraArgs ?? []),
     path.resolve(options.workspace),
   ];
+  const redirector = await startLoopbackRedirector();
   const environment: NodeJS.ProcessEnv = {
     ...process.env,
+    // Loopback URLs that an extension opens reach their own port, not code-server's proxy.
+    VSCODE_PROXY_URI: redirector.proxyTemplate,
     ...options.env,
     // code-server keeps its config.yaml and coder.json under these, not under --user-data-dir.
     XDG_CONFIG_HOME: folders.xdgConfig,
@@ -101,6 +107,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<Runni
   const processGroup = child.pid;
   if (processGroup === undefined) {
     const error = await new Promise<Error>((resolve) => child.once('error', resolve));
+    await redirector.close();
     throw new Error(
       `Failed to start code-server with ${installation.nodeBinary}: ${error.message}`,
     );
@@ -108,7 +115,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<Runni
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
-    stopping ??= stopProcessGroup(processGroup, exited);
+    stopping ??= stopProcessGroup(processGroup, exited).finally(() => redirector.close());
     return stopping;
   };
 
