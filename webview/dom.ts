@@ -28,7 +28,8 @@ export function h(tag: string, attributes: Attributes = {}, ...children: Child[]
 export function append(parent: Node, children: Child[]): void {
   for (const child of children) {
     if (child === null || child === undefined || child === false) continue;
-    parent.appendChild(typeof child === 'object' ? child : document.createTextNode(String(child)));
+    // A value of the wrong type from the host becomes text instead of an appendChild error.
+    parent.appendChild(child instanceof Node ? child : document.createTextNode(String(child)));
   }
 }
 

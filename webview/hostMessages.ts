@@ -28,6 +28,14 @@ function isArrayOf<T>(value: unknown, check: (item: unknown) => item is T): valu
   return Array.isArray(value) && value.every(check);
 }
 
+function isOptionalString(value: unknown): boolean {
+  return value === undefined || isString(value);
+}
+
+function isNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
 function isHeaderPair(value: unknown): value is [string, string] {
   return Array.isArray(value) && value.length === 2 && isString(value[0]) && isString(value[1]);
 }
@@ -37,7 +45,7 @@ function isBody(value: unknown): boolean {
     isObject(value) &&
     isString(value.text) &&
     isArrayOf(value.redacted, isString) &&
-    isOptional(value.contentType, isString)
+    isOptionalString(value.contentType)
   );
 }
 
@@ -49,31 +57,65 @@ function isHttpPart(value: unknown): value is Json {
   );
 }
 
+function isResponse(value: unknown): boolean {
+  return (
+    isHttpPart(value) &&
+    isNumber(value.status) &&
+    isString(value.statusText) &&
+    isNumber(value.size)
+  );
+}
+
 function isRoute(value: unknown): boolean {
   return (
     isObject(value) &&
     isString(value.endpoint) &&
     isString(value.reason) &&
+    isOptionalString(value.plainUrl) &&
+    isOptionalString(value.aliasUrl) &&
+    isOptionalString(value.url) &&
     typeof value.viaAlias === 'boolean' &&
     typeof value.presentsCertificate === 'boolean'
   );
 }
 
-export function isExchange(value: unknown): value is RecordedExchange {
-  if (!isObject(value)) return false;
-  const response = value.response;
+function isCertificate(value: unknown): boolean {
   return (
+    isObject(value) &&
+    isString(value.subject) &&
+    isString(value.issuer) &&
+    isString(value.validTo) &&
+    isString(value.x5tS256)
+  );
+}
+
+function isTls(value: unknown): boolean {
+  return (
+    isObject(value) &&
+    (value.clientCertificate === undefined || isCertificate(value.clientCertificate)) &&
+    (value.serverCertificate === undefined || isCertificate(value.serverCertificate)) &&
+    isOptionalString(value.protocol)
+  );
+}
+
+function isCodedError(value: unknown): boolean {
+  return isObject(value) && isString(value.code) && isString(value.message);
+}
+
+export function isExchange(value: unknown): value is RecordedExchange {
+  return (
+    isObject(value) &&
     isString(value.id) &&
     isString(value.endpoint) &&
     isString(value.method) &&
     isString(value.url) &&
     isString(value.startedAt) &&
-    typeof value.durationMs === 'number' &&
+    isNumber(value.durationMs) &&
     (value.route === undefined || isRoute(value.route)) &&
     isHttpPart(value.request) &&
-    (response === undefined || (isHttpPart(response) && typeof response.status === 'number')) &&
-    (value.error === undefined || (isObject(value.error) && isString(value.error.message))) &&
-    (value.tls === undefined || isObject(value.tls))
+    (value.response === undefined || isResponse(value.response)) &&
+    (value.error === undefined || isCodedError(value.error)) &&
+    (value.tls === undefined || isTls(value.tls))
   );
 }
 
@@ -85,8 +127,68 @@ export function isStep(value: unknown): value is FlowStep {
     value.index >= 0 &&
     isString(value.title) &&
     STEP_STATUSES.has(value.status as string) &&
-    isString(value.startedAt)
+    isString(value.startedAt) &&
+    (value.durationMs === undefined || isNumber(value.durationMs)) &&
+    isOptionalString(value.detail)
   );
+}
+
+function isSignature(value: unknown): boolean {
+  return isObject(value) && isString(value.signature);
+}
+
+function isDecodedToken(value: unknown): boolean {
+  if (!isObject(value)) return false;
+  switch (value.format) {
+    case 'jws':
+      return (
+        isString(value.serialization) &&
+        isObject(value.header) &&
+        Array.isArray(value.signatures) &&
+        value.signatures.every(isSignature) &&
+        (value.claims === undefined || isObject(value.claims)) &&
+        isOptionalString(value.payloadText)
+      );
+    case 'jwe':
+      return isObject(value.header);
+    case 'opaque':
+      return isNumber(value.length);
+    default:
+      return false;
+  }
+}
+
+function isVerification(value: unknown): boolean {
+  if (!isObject(value)) return false;
+  switch (value.status) {
+    case 'verified':
+      return isString(value.alg) && isOptionalString(value.kid) && isString(value.keySource);
+    case 'failed':
+      return isOptionalString(value.alg) && isOptionalString(value.kid) && isString(value.reason);
+    case 'unsecured':
+    case 'encrypted':
+    case 'opaque':
+    case 'skipped':
+      return isString(value.reason);
+    default:
+      return false;
+  }
+}
+
+function isBinding(value: unknown): boolean {
+  if (!isObject(value)) return false;
+  switch (value.status) {
+    case 'match':
+      return isString(value.thumbprint);
+    case 'mismatch':
+      return isString(value.expected) && isString(value.actual);
+    case 'absent':
+      return isString(value.reason);
+    case 'no-certificate':
+      return isString(value.actual);
+    default:
+      return false;
+  }
 }
 
 function isToken(value: unknown): boolean {
@@ -94,10 +196,20 @@ function isToken(value: unknown): boolean {
     isObject(value) &&
     isString(value.label) &&
     isString(value.token) &&
-    isObject(value.verification) &&
-    isString(value.verification.status) &&
-    (value.decoded === undefined || (isObject(value.decoded) && isString(value.decoded.format)))
+    (value.decoded === undefined || isDecodedToken(value.decoded)) &&
+    isOptionalString(value.decodeError) &&
+    isVerification(value.verification) &&
+    (value.binding === undefined || isBinding(value.binding)) &&
+    isOptionalString(value.claimsValidation)
   );
+}
+
+function isRunError(value: unknown): boolean {
+  return isCodedError(value) && isOptionalString((value as Json).hint);
+}
+
+function isClientCertificate(value: unknown): boolean {
+  return isObject(value) && isString(value.subject) && isString(value.x5tS256);
 }
 
 export function isRunSnapshot(value: unknown): value is RunSnapshot {
@@ -108,16 +220,20 @@ export function isRunSnapshot(value: unknown): value is RunSnapshot {
     isString(value.serverLabel) &&
     isString(value.issuer) &&
     isString(value.client_id) &&
+    isString(value.token_endpoint_auth_method) &&
+    typeof value.use_mtls_endpoint_aliases === 'boolean' &&
     isString(value.startedAt) &&
     RUN_STATUSES.has(value.status as string) &&
-    (value.error === undefined || (isObject(value.error) && isString(value.error.message))) &&
+    (value.error === undefined || isRunError(value.error)) &&
+    (value.clientCertificate === undefined || isClientCertificate(value.clientCertificate)) &&
     Array.isArray(value.routes) &&
     value.routes.every(isRoute) &&
     isArrayOf(value.steps, isStep) &&
     isArrayOf(value.exchanges, isExchange) &&
     Array.isArray(value.tokens) &&
     value.tokens.every(isToken) &&
-    (value.result === undefined || isObject(value.result))
+    (value.result === undefined || isObject(value.result)) &&
+    isOptionalString(value.authorizationUrl)
   );
 }
 

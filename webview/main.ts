@@ -4,7 +4,6 @@
  */
 import {
   provideVSCodeDesignSystem,
-  vsCodeBadge,
   vsCodeButton,
   vsCodePanels,
   vsCodePanelTab,
@@ -14,8 +13,9 @@ import { InspectorApp } from './app';
 import { HostBridge } from './bridge';
 import { InspectorStore, restoreState } from './state';
 
+// vscode-badge is left out on purpose: its template has a bound `style` attribute, which a CSP
+// without 'unsafe-inline' reports as a style-src-attr violation. Tab counts are plain spans.
 provideVSCodeDesignSystem().register(
-  vsCodeBadge(),
   vsCodeButton(),
   vsCodePanels(),
   vsCodePanelTab(),

@@ -31,7 +31,7 @@ const TAB_TITLES: Record<TabId, string> = {
 interface Tab {
   tab: HTMLElement;
   view: HTMLElement;
-  badge: HTMLElement;
+  count: HTMLElement;
 }
 
 function fact(term: string, value: Child): HTMLElement[] {
@@ -61,10 +61,10 @@ export class RunView {
       activeid: `tab-${options.tab()}`,
     });
     for (const id of TAB_IDS) {
-      const badge = h('vscode-badge', { appearance: 'secondary' });
-      const tab = h('vscode-panel-tab', { id: `tab-${id}`, 'data-tab': id }, TAB_TITLES[id], badge);
+      const count = h('span', { class: 'count' });
+      const tab = h('vscode-panel-tab', { id: `tab-${id}`, 'data-tab': id }, TAB_TITLES[id], count);
       const view = h('vscode-panel-view', { id: `view-${id}`, class: `tab-view view-${id}` });
-      this.tabs[id] = { tab, view, badge };
+      this.tabs[id] = { tab, view, count };
     }
     this.panels.append(
       ...TAB_IDS.map((id) => this.tabs[id].tab),
@@ -92,14 +92,14 @@ export class RunView {
     this.timeline.setRun(run);
     for (const id of TAB_IDS) this.stale.add(id);
     this.stale.delete('exchanges');
-    this.updateBadges(run);
+    this.updateCounts(run);
     this.renderActiveTab();
   }
 
   exchangeAdded(run: RunSnapshot): void {
     if (run !== this.run) return;
     this.timeline.exchangeAdded();
-    this.updateBadges(run);
+    this.updateCounts(run);
   }
 
   stepUpdated(run: RunSnapshot): void {
@@ -162,11 +162,11 @@ export class RunView {
     );
   }
 
-  private updateBadges(run: RunSnapshot): void {
-    this.tabs.exchanges.badge.textContent = String(run.exchanges.length);
-    this.tabs.tokens.badge.textContent = String(run.tokens.length);
-    this.tabs.routing.badge.hidden = true;
-    this.tabs.result.badge.hidden = true;
+  private updateCounts(run: RunSnapshot): void {
+    this.tabs.exchanges.count.textContent = String(run.exchanges.length);
+    this.tabs.tokens.count.textContent = String(run.tokens.length);
+    this.tabs.routing.count.hidden = true;
+    this.tabs.result.count.hidden = true;
   }
 
   private renderHeader(run: RunSnapshot): void {

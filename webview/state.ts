@@ -39,7 +39,7 @@ export interface Persistence {
   save(state: SavedState, soon: boolean): void;
 }
 
-/** Steps arrive by index, so a late step leaves a gap that JSON saves as null. */
+/** Drops null steps, which a state saved by an older version of this page may contain. */
 function withoutStepGaps(run: unknown): unknown {
   if (run === null || typeof run !== 'object') return run;
   const steps = (run as { steps?: unknown }).steps;
@@ -189,10 +189,18 @@ export class InspectorStore {
     this.emit({ kind: 'exchange', run, exchange }, false);
   }
 
+  /**
+   * Replaces the step with the same index, or inserts it in index order. The list stays dense, so
+   * a step with a large index cannot create a huge sparse array.
+   */
   private updateStep(runId: string, step: FlowStep): void {
     const run = this.find(runId);
     if (!run) return;
-    run.steps[step.index] = step;
+    const steps = run.steps;
+    const position = steps.findIndex((existing) => existing.index >= step.index);
+    if (position === -1) steps.push(step);
+    else if (steps[position]!.index === step.index) steps[position] = step;
+    else steps.splice(position, 0, step);
     this.emit({ kind: 'step', run, step }, false);
   }
 

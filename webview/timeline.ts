@@ -216,8 +216,12 @@ export class Timeline {
     }
   }
 
-  /** Stores the measured height of rendered details; returns whether any changed. */
+  /**
+   * Stores the measured height of rendered details; returns whether any changed. A hidden tab
+   * has no layout, so nothing is measured while the timeline is hidden.
+   */
   private measureDetails(first: number, last: number): boolean {
+    if (this.viewport.offsetParent === null) return false;
     let changed = false;
     for (let index = first; index <= last; index += 1) {
       const id = this.exchanges[index]!.id;

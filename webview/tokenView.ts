@@ -196,7 +196,9 @@ export function renderToken(
     h(
       'div',
       { class: 'actions' },
-      button('Copy token', () => copy(token.token, token.label)),
+      button('Copy token', () => copy(token.token, token.label), {
+        label: `Copy the ${token.label}`,
+      }),
     ),
     raw,
   );

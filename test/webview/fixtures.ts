@@ -29,6 +29,8 @@ export const METADATA = {
   pushed_authorization_request_endpoint: `${ISSUER}/par`,
   userinfo_endpoint: `${ISSUER}/me`,
   introspection_endpoint: `${ISSUER}/introspect`,
+  // No mtls_endpoint_aliases entry, so requests go to this URL even with aliases on.
+  revocation_endpoint: `${ISSUER}/revoke`,
   jwks_uri: JWKS_URI,
   mtls_endpoint_aliases: {
     token_endpoint: 'https://mtls.as.example/token',
@@ -101,9 +103,10 @@ function signJwt(claims: jose.JWTPayload, key: CryptoKey, typ = 'JWT'): Promise<
     .sign(key);
 }
 
-function accessTokenClaims(client_id: string, boundTo: string): jose.JWTPayload {
+/** Access token claims; `boundTo` is the x5t#S256 of `cnf`, and no `cnf` is added without it. */
+function accessTokenClaims(client_id: string, boundTo?: string): jose.JWTPayload {
   const now = NOW_SECONDS();
-  return {
+  const claims: jose.JWTPayload = {
     iss: ISSUER,
     sub: client_id,
     aud: 'https://api.example',
@@ -113,8 +116,9 @@ function accessTokenClaims(client_id: string, boundTo: string): jose.JWTPayload 
     nbf: now,
     exp: now + 300,
     jti: randomUUID(),
-    cnf: { 'x5t#S256': boundTo },
   };
+  if (boundTo) claims.cnf = { 'x5t#S256': boundTo };
+  return claims;
 }
 
 function unsecuredJwt(claims: jose.JWTPayload): string {
@@ -263,7 +267,10 @@ function baseRun(overrides: Partial<RunSnapshot> & Pick<RunSnapshot, 'title'>): 
   };
 }
 
-/** Client credentials through the mTLS alias of the token endpoint, with a bound access token. */
+/**
+ * Client credentials through the mTLS alias of the token endpoint, with a bound access token,
+ * then a revocation at the plain URL because the metadata has no alias for that endpoint.
+ */
 export async function clientCredentialsRun(keys: TokenKeys): Promise<RunSnapshot> {
   const accessToken = await signJwt(
     accessTokenClaims('cc-client', CLIENT_CERTIFICATE.x5tS256),
@@ -298,10 +305,25 @@ export async function clientCredentialsRun(keys: TokenKeys): Promise<RunSnapshot
     },
     durationMs: 42,
   });
+  const revocation = recordExchange({
+    endpoint: 'revocation_endpoint',
+    method: 'POST',
+    url: METADATA.revocation_endpoint,
+    aliases: true,
+    certificate: true,
+    requestHeaders: [['authorization', `Basic ${SECRETS.basicCredentials}`]],
+    requestBody: {
+      contentType: 'application/x-www-form-urlencoded',
+      text: new URLSearchParams({ token: accessToken, token_type_hint: 'access_token' }).toString(),
+    },
+    status: 200,
+    statusText: 'OK',
+    durationMs: 17,
+  });
   return baseRun({
     title: 'Client credentials',
-    steps: steps(['Discovery', 'Token request', 'Verify the access token']),
-    exchanges: [discoveryExchange(), token, jwksExchange(true)],
+    steps: steps(['Discovery', 'Token request', 'Verify the access token', 'Revoke the token']),
+    exchanges: [discoveryExchange(), token, jwksExchange(true), revocation],
     tokens: [
       await inspectToken('access_token', accessToken, keys.keySource, CLIENT_CERTIFICATE.x5tS256),
     ],
@@ -434,19 +456,16 @@ export async function parCodeRun(keys: TokenKeys): Promise<RunSnapshot> {
 }
 
 /**
- * Tokens the explorer cannot vouch for: an encrypted ID token, an access token signed by a key
- * the JWKS no longer has, an unsecured userinfo JWT and a malformed JARM response.
+ * Tokens the explorer cannot vouch for: an encrypted ID token, an access token that is bound to no
+ * certificate and signed by a key the JWKS no longer has, an unsecured userinfo JWT and a
+ * malformed JARM response.
  */
 export async function tokenEdgeCasesRun(keys: TokenKeys): Promise<RunSnapshot> {
   const now = NOW_SECONDS();
   const encrypted = await new jose.CompactEncrypt(new TextEncoder().encode('{"sub":"user-4711"}'))
     .setProtectedHeader({ alg: 'ECDH-ES+A256KW', enc: 'A256GCM', kid: 'client-enc-1', cty: 'JWT' })
     .encrypt(keys.encryptionKey);
-  const rotated = await signJwt(
-    accessTokenClaims('cc-client', CLIENT_CERTIFICATE.x5tS256),
-    keys.rotatedKey,
-    'at+jwt',
-  );
+  const rotated = await signJwt(accessTokenClaims('cc-client'), keys.rotatedKey, 'at+jwt');
   const unsecured = unsecuredJwt({
     iss: ISSUER,
     sub: 'user-4711',

@@ -14,6 +14,9 @@ import * as esbuild from 'esbuild';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import type { HostMessage, WebviewMessage } from '../../src/shared/inspectorProtocol';
 import { renderInspectorHtml } from '../../src/shared/inspectorHtml';
+import type { HostRecord, StandInOptions, Theme } from './harnessTypes';
+
+export type { HostRecord, Theme } from './harnessTypes';
 
 const ROOT = path.resolve(__dirname, '../..');
 const BUNDLE_DIR = path.join(ROOT, 'out/test/webview');
@@ -28,12 +31,6 @@ const CHROMIUM_FLAGS = [
   '--disable-sync',
   '--no-first-run',
 ];
-
-/** A subset of the variables VS Code sets on the webview's <html> element for each theme kind. */
-export type Theme = {
-  kind: 'vscode-dark' | 'vscode-light' | 'vscode-high-contrast';
-  variables: Record<string, string>;
-};
 
 const COMMON_VARIABLES = {
   '--vscode-font-family': 'system-ui, sans-serif',
@@ -138,55 +135,6 @@ export const HIGH_CONTRAST_THEME: Theme = {
   },
 };
 
-/** What the host stand-in records in the page, read back with `page.evaluate`. */
-export interface HostRecord {
-  posted: WebviewMessage[];
-  state: unknown;
-  violations: Array<{ directive: string; blocked: string; sample: string }>;
-}
-
-declare global {
-  interface Window {
-    __host: HostRecord;
-  }
-}
-
-/**
- * Runs in the page before its scripts, like the script VS Code injects into webviews. It must
- * not close over anything, because Playwright sends its source text.
- */
-function hostStandIn(options: { state: unknown; theme: Theme }): void {
-  const host: HostRecord = { posted: [], state: options.state, violations: [] };
-  window.__host = host;
-  let acquired = false;
-  (window as unknown as { acquireVsCodeApi: () => unknown }).acquireVsCodeApi = () => {
-    if (acquired) throw new Error('An instance of the VS Code API has already been acquired');
-    acquired = true;
-    return Object.freeze({
-      postMessage: (message: unknown) => host.posted.push(JSON.parse(JSON.stringify(message))),
-      getState: () => host.state,
-      setState: (state: unknown) => {
-        host.state = JSON.parse(JSON.stringify(state));
-        return state;
-      },
-    });
-  };
-  document.addEventListener('securitypolicyviolation', (event) => {
-    host.violations.push({
-      directive: event.violatedDirective,
-      blocked: event.blockedURI,
-      sample: event.sample,
-    });
-  });
-  document.addEventListener('DOMContentLoaded', () => {
-    for (const [name, value] of Object.entries(options.theme.variables)) {
-      document.documentElement.style.setProperty(name, value);
-    }
-    document.body.classList.add(options.theme.kind);
-    document.body.setAttribute('data-vscode-theme-kind', options.theme.kind);
-  });
-}
-
 export interface InspectorPage {
   page: Page;
   /** Console errors and uncaught exceptions seen so far. */
@@ -203,20 +151,13 @@ export class InspectorHarness {
     private readonly server: Server,
     private readonly context: BrowserContext,
     private readonly profileDir: string,
+    private readonly standIn: string,
     readonly origin: string,
   ) {}
 
   static async start(): Promise<InspectorHarness> {
-    await esbuild.build({
-      entryPoints: [path.join(ROOT, 'webview/main.ts')],
-      outfile: path.join(BUNDLE_DIR, 'webview.js'),
-      bundle: true,
-      format: 'iife',
-      platform: 'browser',
-      target: 'es2022',
-      sourcemap: 'linked',
-      logLevel: 'silent',
-    });
+    await buildWebviewBundle();
+    const standIn = await buildHostStandIn();
     await mkdir(ARTIFACTS_DIR, { recursive: true });
     const server = createServer(
       (request, response) => void serve(request.url ?? '/', origin, response),
@@ -230,7 +171,7 @@ export class InspectorHarness {
       args: CHROMIUM_FLAGS,
       viewport: { width: 1280, height: 800 },
     });
-    return new InspectorHarness(server, context, profileDir, origin);
+    return new InspectorHarness(server, context, profileDir, standIn, origin);
   }
 
   /** Opens the inspector with an optional saved state, and waits for its `ready` message. */
@@ -241,9 +182,12 @@ export class InspectorHarness {
       if (message.type() === 'error') errors.push(message.text());
     });
     page.on('pageerror', (error) => errors.push(`uncaught: ${error.message}`));
-    await page.addInitScript(hostStandIn, {
+    const standInOptions: StandInOptions = {
       state: options.state,
       theme: options.theme ?? DARK_THEME,
+    };
+    await page.addInitScript({
+      content: `window.__standInOptions = ${JSON.stringify(standInOptions)};\n${this.standIn}`,
     });
     await page.goto(`${this.origin}/`);
     await page.waitForFunction(() =>
@@ -267,6 +211,43 @@ export class InspectorHarness {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
     await rm(this.profileDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Builds the webview bundle with the options `esbuild.mjs --production` uses for
+ * `dist/webview.js` (the bundle a packaged extension ships), plus a source map for stack traces.
+ */
+async function buildWebviewBundle(): Promise<void> {
+  await esbuild.build({
+    entryPoints: [path.join(ROOT, 'webview/main.ts')],
+    outfile: path.join(BUNDLE_DIR, 'webview.js'),
+    bundle: true,
+    minify: true,
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2022',
+    sourcemap: 'linked',
+    legalComments: 'none',
+    logLevel: 'silent',
+  });
+}
+
+/**
+ * Bundles the host stand-in into one script. `__name` is defined for the callbacks tests pass to
+ * `page.evaluate`: tsx compiles them with esbuild's `keepNames`, which calls that helper.
+ */
+async function buildHostStandIn(): Promise<string> {
+  const result = await esbuild.build({
+    entryPoints: [path.join(ROOT, 'test/webview/hostStandIn.ts')],
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2022',
+    write: false,
+    logLevel: 'silent',
+  });
+  const nameHelper = 'window.__name = (target) => target;';
+  return `${nameHelper}\n${result.outputFiles[0]!.text}`;
 }
 
 const FILES: Record<string, { file: string; type: string }> = {
