@@ -9,10 +9,10 @@ import type { Pkcs12Contents } from './pkcs12';
 // PKCS#12. Everything returned here is public: subjects, key types and public key hashes, never
 // key material, so scan results can go to a webview or a log.
 
-/** How a file stores its content. */
+/** Storage format of a file. */
 export type CertificateFileFormat = 'pem' | 'der' | 'pkcs12';
 
-/** How a private key is encrypted in its file. */
+/** Encryption of a private key in its file. */
 export type KeyEncryption = 'none' | 'pkcs8' | 'pemLegacy' | 'pkcs12';
 
 /** Whether a certificate is inside its validity period at the time of the scan. */
@@ -43,7 +43,7 @@ export interface ScannedCertificate extends CertificateSummary {
   /** Subject alternative names as Node prints them, such as `DNS:localhost`. */
   subjectAltNames: string[];
   validity: CertificateValidity;
-  /** Why the certificate is not valid at the time of the scan, when it is not. */
+  /** Reason the certificate is not valid at the time of the scan, when it is not. */
   validityProblem?: string;
   publicKey: PublicKeyDescription;
   /** Base64url SHA-256 of the public key's SubjectPublicKeyInfo DER, shared with its key. */
@@ -89,7 +89,7 @@ export interface EncryptedEntry {
   error?: ExplorerError;
 }
 
-/** What went wrong with a file or block, for counting and display. */
+/** Kind of failure of a file or block, for counting and display. */
 export type ScanProblemKind =
   'tooLarge' | 'unreadable' | 'noCertificate' | 'invalid' | 'passphraseIncorrect';
 
@@ -307,7 +307,10 @@ function readPemBlock(file: string, block: PemBlock, contents: FileContents, now
   const place = { file, blockIndex: block.index, format: 'pem' as const };
   if (CERTIFICATE_LABELS.has(block.label)) {
     contents.certificates.push(describeCertificate(new X509Certificate(block.der), place, now));
-  } else if (block.label === ENCRYPTED_PKCS8_LABEL || block.legacyEncrypted) {
+  } else if (
+    block.label === ENCRYPTED_PKCS8_LABEL ||
+    (block.legacyEncrypted && PRIVATE_KEY_LABELS.has(block.label))
+  ) {
     contents.encrypted.push({
       id: entryId(file, block.index),
       ...place,
@@ -435,7 +438,7 @@ export async function readFileContents(
   bytes: Buffer,
   now: Date,
 ): Promise<FileContents> {
-  // latin1 maps every byte to one character, so binary files cannot fail to decode.
+  // Node's latin1 decoding maps each byte to one character, so binary content decodes too.
   const text = bytes.toString('latin1');
   if (text.includes('-----BEGIN ')) return readPemFile(file, text, now);
   if (isPkcs12File(file)) return readPkcs12File(file, bytes, now);

@@ -10,7 +10,7 @@ import type { Pkcs12Contents } from './pkcs12';
 // Turns certificate and key files of any supported format into the PEM texts that
 // loadClientCertificate and undici take. Unlike the scan, this reads key material.
 
-/** Where a client certificate and its key are, as a scan or a configuration names them. */
+/** Locations of a client certificate and its key, as a scan or a configuration names them. */
 export interface ClientCertificateFiles {
   certificateFile: string;
   /**
@@ -48,8 +48,8 @@ async function openPkcs12(file: string, bytes: Buffer, passphrase: string | unde
   try {
     return readPkcs12(bytes, passphrase ?? '', file);
   } catch (error) {
-    // An empty passphrase failed, so the file needs one: say so the way loadClientCertificate
-    // does, so that callers ask for it.
+    // An empty passphrase failed, so the file needs one. The error code is the one
+    // loadClientCertificate raises for that case, so callers prompt for a passphrase.
     if (passphrase === undefined && isExplorerError(error, 'KEY_PASSPHRASE_INCORRECT')) {
       throw new ExplorerError('KEY_PASSPHRASE_REQUIRED', `The PKCS#12 file ${file} is encrypted.`, {
         hint: 'Enter its passphrase.',

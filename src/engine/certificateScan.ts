@@ -18,15 +18,39 @@ import {
 } from './certificateRead';
 import { ExplorerError, isExplorerError } from './errors';
 
-export * from './certificateFile';
-export * from './certificateRead';
-export * from './certificateLoad';
-export * from './certificateWalk';
+export type {
+  CertificateFileFormat,
+  CertificateValidity,
+  EncryptedEntry,
+  KeyEncryption,
+  PublicKeyDescription,
+  ScannedCertificate,
+  ScannedKey,
+  ScanProblemKind,
+} from './certificateFile';
+export {
+  DEFAULT_MAX_CERTIFICATE_FILE_BYTES,
+  readFileWithLimit,
+  type CertificateFileReader,
+  type CertificateReadOptions,
+} from './certificateRead';
+export {
+  clientCertificateInputFor,
+  readClientCertificateInput,
+  type ClientCertificateFiles,
+} from './certificateLoad';
+export {
+  CERTIFICATE_FILE_EXTENSIONS,
+  CERTIFICATE_FILE_GLOB,
+  DEFAULT_WALK_EXCLUDE,
+  walkForCertificateFiles,
+  type CertificateWalkOptions,
+} from './certificateWalk';
 
 const DEFAULT_CONCURRENCY = 4;
 const DEFAULT_MAX_PROBLEMS = 100;
 
-/** Which encrypted key or PKCS#12 file a passphrase is requested for. */
+/** The encrypted key or PKCS#12 file that a passphrase is requested for. */
 export interface PassphraseRequest {
   /** The {@link EncryptedEntry.id} of the entry. */
   id: string;
@@ -72,7 +96,7 @@ export interface CertificateScanCounts {
 }
 
 /**
- * The certificates and keys found by a scan, paired by public key. It holds no key material, so
+ * The certificates and keys found by a scan, paired by public key. It contains no key material, so
  * it can be shown in a webview or written to a log.
  */
 export interface CertificateScan {
@@ -92,7 +116,7 @@ interface ScanState {
   maxProblems: number;
   now: Date;
   scan: CertificateScan;
-  /** Chains the calls to `passphraseFor`, so that the UI asks one question at a time. */
+  /** Chains the calls to `passphraseFor`, so that the UI shows one passphrase prompt at a time. */
   passphraseQueue: Promise<unknown>;
 }
 
@@ -374,8 +398,8 @@ export async function scanCertificateFiles(
  * a new scan in which the entry is replaced by the keys and certificates it contained, paired
  * again. `scan` itself is not changed.
  *
- * @throws ExplorerError `KEY_PASSPHRASE_INCORRECT` for a wrong passphrase (the hint says how to
- *   test one with openssl), `INVALID_INPUT` for an unknown entry or a file that cannot be read.
+ * @throws ExplorerError `KEY_PASSPHRASE_INCORRECT` for a wrong passphrase (its hint gives the
+ *   openssl command that tests a passphrase), `INVALID_INPUT` for an unknown entry or a file that cannot be read.
  */
 export async function unlockEncryptedEntry(
   scan: CertificateScan,

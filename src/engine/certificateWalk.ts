@@ -69,7 +69,7 @@ export function globToRegExp(glob: string): RegExp {
 /**
  * Yields the paths of certificate and key files under `root`, by extension, depth first. It
  * reads folders as streams, skips excluded paths and does not follow symbolic links, so it
- * holds at most one open folder per level. Folders that cannot be read are skipped.
+ * keeps at most one folder open per level of depth. Folders that cannot be read are skipped.
  *
  * Meant for tests, benchmarks and tools outside VS Code; the extension itself finds files with
  * `vscode.workspace.findFiles`, which applies the user's `files.exclude`.

@@ -68,3 +68,4 @@ declare module 'node-forge/lib/forge' {
 }
 
 declare module 'node-forge/lib/pkcs12';
+declare module 'node-forge/lib/sha512';

@@ -2,11 +2,13 @@ import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import * as path from 'node:path';
 import forge from 'node-forge/lib/forge';
 import 'node-forge/lib/pkcs12';
+// Registers SHA-384 and SHA-512, which pkcs12 uses for such MACs and PBKDF2 PRFs but does not load.
+import 'node-forge/lib/sha512';
 import { ExplorerError } from './errors';
 
 // Node's crypto has no PKCS#12 reader, and the OpenSSL 3 inside Node rejects RC2 without its
 // legacy provider, so node-forge decrypts the file. Its output is converted to Node's
-// X509Certificate and KeyObject at once, so nothing outside this file sees a forge type.
+// X509Certificate and KeyObject at once, so no forge type leaves this file.
 
 /** A certificate or key from a PKCS#12 file, with the name the exporting tool gave it. */
 export interface Pkcs12Entry<T> {
