@@ -85,7 +85,7 @@ export interface EncryptedEntry {
   blockIndex?: number;
   format: 'pem' | 'pkcs12';
   encryption: Exclude<KeyEncryption, 'none'>;
-  /** The error of the last passphrase tried, when one was tried and rejected. */
+  /** The error from the last passphrase tried, when that passphrase did not open the entry. */
   error?: ExplorerError;
 }
 

@@ -37,6 +37,7 @@ export const readFileWithLimit: CertificateFileReader = async (file, { maxBytes,
   }
 };
 
+/** Throws an ExplorerError of code `ABORTED` when `signal` has aborted. */
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) {
     throw new ExplorerError('ABORTED', 'The certificate scan was cancelled.', {

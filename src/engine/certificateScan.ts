@@ -181,10 +181,11 @@ async function unlockWithCallback(
     try {
       addContents(contents, await openEncryptedEntry(entry, bytes, passphrase, state.now));
     } catch (error) {
-      if (!isExplorerError(error, 'KEY_PASSPHRASE_INCORRECT')) throw error;
+      // The entry stays listed with its error, so the user can try another passphrase later.
+      if (!isExplorerError(error)) throw error;
       contents.encrypted.push({ ...entry, error });
       addProblem(state, {
-        kind: 'passphraseIncorrect',
+        kind: error.code === 'KEY_PASSPHRASE_INCORRECT' ? 'passphraseIncorrect' : 'invalid',
         file: entry.file,
         blockIndex: entry.blockIndex,
         error,
@@ -399,7 +400,8 @@ export async function scanCertificateFiles(
  * again. `scan` itself is not changed.
  *
  * @throws ExplorerError `KEY_PASSPHRASE_INCORRECT` for a wrong passphrase (its hint gives the
- *   openssl command that tests a passphrase), `INVALID_INPUT` for an unknown entry or a file that cannot be read.
+ *   openssl command that tests a passphrase), `INVALID_INPUT` for an unknown entry or a file
+ *   that cannot be read.
  */
 export async function unlockEncryptedEntry(
   scan: CertificateScan,

@@ -1,5 +1,6 @@
 import { opendir } from 'node:fs/promises';
 import * as path from 'node:path';
+import { throwIfAborted } from './certificateRead';
 
 /** Extensions of certificate and key files, lower case with the dot. */
 export const CERTIFICATE_FILE_EXTENSIONS = ['.pem', '.crt', '.cer', '.der', '.key', '.p12', '.pfx'];
@@ -17,8 +18,12 @@ export interface CertificateWalkOptions {
    * with everything under it. Default {@link DEFAULT_WALK_EXCLUDE}.
    */
   exclude?: string[];
-  /** File extensions to yield, lower case with the dot. Default {@link CERTIFICATE_FILE_EXTENSIONS}. */
+  /**
+   * File extensions to yield, lower case with the dot. Default
+   * {@link CERTIFICATE_FILE_EXTENSIONS}.
+   */
   extensions?: string[];
+  /** Stops the walk, which then throws an ExplorerError of code `ABORTED`. */
   signal?: AbortSignal;
 }
 
@@ -91,7 +96,7 @@ export async function* walkForCertificateFiles(
       return;
     }
     for await (const entry of directory) {
-      options.signal?.throwIfAborted();
+      throwIfAborted(options.signal);
       const fullPath = path.join(folder, entry.name);
       const relative = path.relative(base, fullPath).split(path.sep).join('/');
       if (isExcluded(relative)) continue;

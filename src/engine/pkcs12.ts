@@ -198,7 +198,7 @@ export function legacyPkcs12Warning(contents: Pkcs12Contents, file: string): str
   if (contents.legacyAlgorithms.length === 0) return undefined;
   const algorithms = contents.legacyAlgorithms.join(', ');
   const consequence = contents.rejectedByOpenSsl3
-    ? 'OpenSSL 3, and tools built on it, reject this file unless the OpenSSL legacy provider is loaded.'
+    ? 'OpenSSL 3, and tools built on it, reject this file unless the legacy provider is loaded.'
     : 'These algorithms are outdated.';
   return (
     `${file} is encrypted with ${algorithms}. ${consequence} ` +
