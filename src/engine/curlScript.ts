@@ -94,7 +94,7 @@ export function variableName(name: string): string {
 class ScriptBuilder {
   readonly secrets: string[] = [];
 
-  use(name: string): Piece {
+  use(name: string): { variable: string } {
     if (!this.secrets.includes(name)) this.secrets.push(name);
     return { variable: name };
   }
