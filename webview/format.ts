@@ -87,10 +87,35 @@ export function isFormType(contentType: string | undefined): boolean {
   return mediaType(contentType) === 'application/x-www-form-urlencoded';
 }
 
-/** Pretty-prints JSON text, or returns undefined when the text is not JSON. */
+/**
+ * `JSON.rawJSON` and the `context` argument of `JSON.parse` revivers (the JSON.parse source text
+ * access proposal), present in Chromium 114 and later but not in TypeScript's library types.
+ */
+type RawJson = (text: string) => unknown;
+type SourceReviver = (key: string, value: unknown, context?: { source?: string }) => unknown;
+
+const rawJson = (JSON as unknown as { rawJSON?: RawJson }).rawJSON;
+
+/**
+ * Keeps a number as the server wrote it. JSON.parse turns 12345678901234567890 into
+ * 12345678901234567000 and 1.10 into 1.1, and the inspector must show what was received.
+ */
+const keepNumberText: SourceReviver = (_key, value, context) =>
+  typeof value === 'number' && rawJson && context?.source !== undefined
+    ? rawJson(context.source)
+    : value;
+
+/**
+ * Pretty-prints JSON text, or returns undefined when the text is not JSON. Numbers keep their
+ * text where the runtime has `JSON.rawJSON`, and are reformatted by JSON.parse elsewhere.
+ */
 export function prettyJson(text: string): string | undefined {
   try {
-    return JSON.stringify(JSON.parse(text), null, 2);
+    return JSON.stringify(
+      JSON.parse(text, keepNumberText as Parameters<typeof JSON.parse>[1]),
+      null,
+      2,
+    );
   } catch {
     return undefined;
   }

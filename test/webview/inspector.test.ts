@@ -21,6 +21,7 @@ import {
   failedRun,
   largeRun,
   parCodeRun,
+  recordExchange,
   tokenEdgeCasesRun,
   type TokenKeys,
 } from './fixtures';
@@ -358,6 +359,7 @@ describe('Flow Inspector webview', function () {
       assert.equal(await detail(inspector.page, index).count(), 0);
       const region = await expand(inspector.page, index);
       assert.equal(await row(inspector.page, index).getAttribute('aria-expanded'), 'true');
+      assert.ok(await inspector.page.locator('.tooltip').isHidden(), 'a click showed the tooltip');
 
       const request = region.getByRole('region', { name: 'Request' });
       assert.equal(
@@ -403,6 +405,31 @@ describe('Flow Inspector webview', function () {
       assert.equal(
         await region.getByRole('region', { name: 'Response' }).locator('.content-type').innerText(),
         'application/json',
+      );
+    });
+
+    it('keeps JSON numbers as written', async () => {
+      const introspection = recordExchange({
+        endpoint: 'introspection_endpoint',
+        method: 'POST',
+        url: METADATA.mtls_endpoint_aliases.introspection_endpoint,
+        aliases: true,
+        certificate: true,
+        status: 200,
+        statusText: 'OK',
+        responseBody: {
+          contentType: 'application/json',
+          text: '{"active":true,"account":12345678901234567890,"ratio":1.10,"exp":1.5e9}',
+        },
+        durationMs: 8,
+      });
+      const run = { ...fixtures.clientCredentials, id: 'numbers', exchanges: [introspection] };
+      const inspector = await openWith(run, { runs: [run] });
+      const region = await expand(inspector.page, 0);
+      const body = region.getByRole('region', { name: 'Response' }).locator('pre.code');
+      assert.equal(
+        await body.textContent(),
+        '{\n  "active": true,\n  "account": 12345678901234567890,\n  "ratio": 1.10,\n  "exp": 1.5e9\n}',
       );
     });
 
@@ -1105,6 +1132,9 @@ describe('Flow Inspector webview', function () {
 
       await page.keyboard.press('ArrowDown');
       assert.equal(await focusedRow(), '1');
+      const tooltip = page.locator('.tooltip');
+      await tooltip.waitFor();
+      assert.equal(await tooltip.textContent(), run.exchanges[1]!.route!.reason);
       await page.keyboard.press('Enter');
       await detail(page, 1).waitFor();
       assert.equal(await row(page, 1).getAttribute('aria-expanded'), 'true');
@@ -1270,6 +1300,16 @@ describe('Flow Inspector webview', function () {
           [],
           'clipped column headings',
         );
+
+        await inspector.send({ type: 'selectRun', runId: fixtures.tokenEdgeCases.id });
+        await waitForTitle(page, fixtures.tokenEdgeCases.title);
+        await showTab(page, 'tokens');
+        await page.mouse.move(0, 0);
+        await inspector.screenshot(`inspector-${name}-tokens`);
+        const failedLabel = await page
+          .locator('section.token[data-label="access_token"] .verification strong')
+          .evaluate((element) => getComputedStyle(element).color);
+        assert.equal(failedLabel, rgb(variables['--vscode-errorForeground']!));
         await assertCleanConsole(inspector);
       });
     }
