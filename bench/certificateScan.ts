@@ -24,7 +24,7 @@ const LARGE_WORKSPACE_FILES = 50_000;
 const SMALL_WORKSPACE_FILES = 10_000;
 /** Half certificates, half private keys. */
 const CERTIFICATE_AND_KEY_FILES = 200;
-/** Distinct key pairs; the 100 certificate and 100 key files repeat them. */
+/** Distinct key pairs, which the 100 certificate and 100 key files repeat. */
 const DISTINCT_PAIRS = 10;
 const FILES_PER_FOLDER = 50;
 const FOLDERS_PER_PACKAGE = 10;
@@ -91,8 +91,8 @@ async function createWorkspace(
 }
 
 /**
- * The baseline: a depth-first walk with opendir that reads every file whose extension marks a
- * certificate or key, and nothing else.
+ * Walks `root` depth first with opendir and reads every file whose extension marks a certificate
+ * or key, and nothing else: the baseline. Returns the bytes read.
  */
 async function bareWalk(root: string): Promise<number> {
   const extensions = new Set(CERTIFICATE_FILE_EXTENSIONS);

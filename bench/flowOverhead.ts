@@ -31,7 +31,7 @@ const CLIENT_CREDENTIALS_SCOPE = 'api:read';
 /** Matches the engine's defaults, so both sides have the same agent settings. */
 const TIMEOUT_MS = { connect: 10_000, response: 30_000 };
 
-/** Plays the browser between PAR and the code exchange; neither side's timing includes it. */
+/** Plays the browser between PAR and the code exchange. No contender's timing includes it. */
 type SignIn = (authorizationUrl: string) => Promise<URLSearchParams>;
 
 interface Contender {

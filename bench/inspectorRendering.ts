@@ -86,9 +86,9 @@ function hostStandIn(): void {
 }
 
 /**
- * Runs in the page: delivers a snapshot with `run` as the only run, as a message event, and
- * returns the milliseconds until the DOM shows it and style and layout are done, with the number
- * of exchange rows in the DOM. Animation frame
+ * Runs in the page: delivers a snapshot with `run` as the only run, as a message event. Returns
+ * the milliseconds until the DOM shows it and style and layout are done, and the number of
+ * exchange rows in the DOM. Animation frame
  * callbacks that the page requests meanwhile are run at once, so the time is the work done and
  * not the wait for the next frame. The structured clone that postMessage would make is included.
  */
@@ -113,9 +113,9 @@ function renderInPage(run: RunSnapshot): { milliseconds: number; rows: number } 
 
 /**
  * Runs in the page: scrolls the timeline down one viewport height at a time and returns the
- * mean milliseconds per step of the scroll handling, rendering and layout (a mean, because one
- * step can be shorter than the page's 0.1 ms timer resolution), with animation frames
- * run at once as in renderInPage. The scroll event is dispatched by hand so the step completes
+ * mean milliseconds per step of the scroll handling, rendering and layout. It is a mean because
+ * one step can be shorter than the page's 0.1 ms timer resolution. Animation frames run at once,
+ * as in renderInPage. The scroll event is dispatched by hand so the step completes
  * synchronously; the browser's own scroll event comes later and finds nothing left to do.
  */
 function scrollInPage(steps: number): number {
