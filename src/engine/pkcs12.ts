@@ -99,6 +99,9 @@ function keyFromBag(bag: forge.pkcs12.Bag): KeyObject {
   return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
 }
 
+// NOTE: forge runs PBKDF2 synchronously in JavaScript, so a file with a very high iteration
+// count blocks the event loop while it opens. Non-ASCII passphrases are untested: OpenSSL feeds
+// PBES2 the UTF-8 bytes, while forge takes the string's characters as bytes.
 function decodePkcs12(bytes: Buffer, passphrase: string): forge.pkcs12.Pkcs12Pfx {
   // Files from Windows and Java are often BER rather than DER, hence the non-strict parsing.
   const value = forge.asn1.fromDer(bytes.toString('binary'), { strict: false });
