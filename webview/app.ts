@@ -1,19 +1,24 @@
 /** Wires the store to the views and the views' actions to the host. */
-import type { WebviewMessage } from '../src/shared/inspectorProtocol';
+import { MAX_WEBVIEW_TEXT, type WebviewMessage } from '../src/shared/inspectorProtocol';
 import { h } from './dom';
 import { RunList } from './runList';
 import { RunView } from './runView';
 import type { InspectorStore, StoreChange } from './state';
 import { installTooltips } from './tooltip';
 
+/** How long a notice stays visible. */
+const ANNOUNCEMENT_MS = 4000;
+
 export class InspectorApp {
   private readonly runList: RunList;
   private readonly runView: RunView;
+  /** A short notice in the corner that screen readers also announce: copies and finished runs. */
   private readonly announcer = h('div', {
-    class: 'visually-hidden',
+    class: 'announcer',
     role: 'status',
     'aria-live': 'polite',
   });
+  private announcerTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     root: HTMLElement,
@@ -48,12 +53,23 @@ export class InspectorApp {
   }
 
   private copy(text: string, what: string): void {
+    // The host ignores longer texts as malformed, so copying them would fail without a word.
+    if (text.length > MAX_WEBVIEW_TEXT) {
+      const size = `${text.length.toLocaleString('en')} characters`;
+      const limit = MAX_WEBVIEW_TEXT.toLocaleString('en');
+      this.announce(`The ${what} was not copied: it has ${size}, and the limit is ${limit}.`);
+      return;
+    }
     this.post({ type: 'copy', text });
     this.announce(`Copied the ${what}.`);
   }
 
   private announce(text: string): void {
     this.announcer.textContent = text;
+    clearTimeout(this.announcerTimer);
+    this.announcerTimer = setTimeout(() => {
+      this.announcer.textContent = '';
+    }, ANNOUNCEMENT_MS);
   }
 
   private renderAll(): void {

@@ -36,7 +36,7 @@ export function installTooltips(root: HTMLElement): void {
   });
   root.addEventListener('focusin', (event) => {
     const target = event.target as Element;
-    // A click also focuses a row; only keyboard focus shows the tip, so it does not cover the
+    // A click also focuses a row, but only keyboard focus shows the tip, so it does not cover the
     // detail that the click opened.
     if (!target.matches(':focus-visible')) return;
     const tipped = target.matches('[data-tip]') ? target : target.querySelector('[data-tip]');

@@ -534,6 +534,42 @@ describe('Flow Inspector webview', function () {
       );
     });
 
+    it('shortens a large body, copies none', async () => {
+      const size = 1_100_000;
+      const userinfo = recordExchange({
+        endpoint: 'userinfo_endpoint',
+        method: 'GET',
+        url: METADATA.mtls_endpoint_aliases.userinfo_endpoint,
+        aliases: true,
+        certificate: true,
+        status: 200,
+        statusText: 'OK',
+        responseBody: { contentType: 'text/plain', text: 'x'.repeat(size) },
+        durationMs: 80,
+      });
+      const run = { ...fixtures.clientCredentials, id: 'large-body', exchanges: [userinfo] };
+      const inspector = await openWith(run, { runs: [run] });
+      const region = await expand(inspector.page, 0);
+      const response = region.getByRole('region', { name: 'Response' });
+      assert.equal((await response.locator('pre.code').textContent())?.length, 200_000);
+      assert.equal(
+        await response.locator('.note').textContent(),
+        'Showing the first 200,000 of 1,100,000 characters.',
+      );
+
+      const before = (await inspector.posted()).length;
+      await response.page().getByRole('button', { name: 'Copy response body' }).click();
+      const status = inspector.page.getByRole('status');
+      await status.filter({ hasText: 'not copied' }).waitFor();
+      assert.equal(
+        await status.textContent(),
+        'The response body was not copied: it has 1,100,000 characters, and the limit is 1,048,576.',
+      );
+      assert.ok(await status.isVisible(), 'the notice is not visible');
+      assert.equal((await inspector.posted()).length, before, 'a copy message was posted');
+      await assertCleanConsole(inspector);
+    });
+
     it('copy as curl uses variables for certificates and secrets', async () => {
       const run = fixtures.clientCredentials;
       const index = exchangeIndex(run, 'token_endpoint');
