@@ -5,7 +5,7 @@
  * and tests post host messages to the page.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -21,6 +21,9 @@ export type { HostRecord, Theme } from './harnessTypes';
 const ROOT = path.resolve(__dirname, '../..');
 const BUNDLE_DIR = path.join(ROOT, 'out/test/webview');
 export const ARTIFACTS_DIR = path.join(ROOT, 'test-artifacts/webview');
+
+/** Debian's Chromium unless CHROMIUM_PATH names another Chromium executable. */
+const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** Flags that work for Debian's Chromium on these machines (no sandbox, no outside traffic). */
 const CHROMIUM_FLAGS = [
@@ -156,6 +159,11 @@ export class InspectorHarness {
   ) {}
 
   static async start(): Promise<InspectorHarness> {
+    await access(CHROMIUM_PATH).catch(() => {
+      throw new Error(
+        `Chromium was not found at ${CHROMIUM_PATH}. Install it (apt-get install chromium) or set CHROMIUM_PATH to a Chromium executable.`,
+      );
+    });
     await buildWebviewBundle();
     const standIn = await buildHostStandIn();
     await mkdir(ARTIFACTS_DIR, { recursive: true });
@@ -166,7 +174,7 @@ export class InspectorHarness {
     const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const profileDir = await mkdtemp(path.join(tmpdir(), 'inspector-chromium-'));
     const context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: '/usr/bin/chromium',
+      executablePath: CHROMIUM_PATH,
       headless: true,
       args: CHROMIUM_FLAGS,
       viewport: { width: 1280, height: 800 },

@@ -143,6 +143,8 @@ function assertNoSecrets(text: string, where: string): void {
 }
 
 async function assertCleanConsole(inspector: InspectorPage): Promise<void> {
+  // Violation events are dispatched as tasks: let the queued ones run before reading the record.
+  await inspector.page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 0)));
   const record = await inspector.record();
   assert.deepEqual(record.violations, [], 'CSP violations');
   assert.deepEqual(inspector.errors, [], 'console errors and uncaught exceptions');
@@ -295,6 +297,30 @@ describe('Flow Inspector webview', function () {
       assert.equal(
         await inspector.page.getByRole('option', { selected: true }).getAttribute('data-run-id'),
         fixtures.parCode.id,
+      );
+    });
+
+    it('run actions post their messages', async () => {
+      const run = fixtures.parCode;
+      const inspector = await openWith(run);
+      const { page } = inspector;
+      await page.getByRole('button', { name: `Run ${run.title} again`, exact: true }).click();
+      await page.waitForFunction(() => window.__host.posted.length > 1);
+      assert.deepEqual(await lastPosted(inspector), { type: 'rerun', runId: run.id });
+
+      const url = await copiedText(
+        inspector,
+        page.getByRole('button', { name: 'Copy authorization URL', exact: true }),
+      );
+      assert.equal(url, run.authorizationUrl);
+
+      await page.getByRole('button', { name: 'Clear all runs', exact: true }).click();
+      await page.waitForFunction(() => window.__host.posted.at(-1)?.type === 'clearRuns');
+      await inspector.send({ type: 'snapshot', runs: [] });
+      await page.getByText('No runs yet.').waitFor();
+      assert.equal(
+        await page.getByRole('main').innerText(),
+        'Select a run to see its requests, responses and tokens.',
       );
     });
 
@@ -1471,7 +1497,12 @@ describe('Flow Inspector webview', function () {
       await inspector.page.waitForFunction(() => window.__host.violations.length > 0);
       const record = await inspector.record();
       assert.equal(record.violations[0]!.directive, 'style-src-attr');
-      assert.ok(inspector.errors.some((error) => error.includes('Content Security Policy')));
+      // The console event reaches Node a moment after the page recorded the violation.
+      const reported = () => inspector.errors.some((error) => error.includes('Security Policy'));
+      for (let attempt = 0; attempt < 50 && !reported(); attempt += 1) {
+        await inspector.page.waitForTimeout(20);
+      }
+      assert.ok(reported(), `no CSP error in the console: ${inspector.errors.join(' | ')}`);
     });
   });
 });
