@@ -1,5 +1,7 @@
-// Builds the extension host bundle (CommonJS, `vscode` external), the webview bundle (browser)
-// and the test suite that runs inside VS Code. `--production` minifies; `--watch` rebuilds.
+// Builds the extension host bundle (CommonJS, `vscode` external), the engine bundle that it loads
+// on first use, the webview bundle (browser) and the test suite that runs inside VS Code.
+// `--production` minifies; `--watch` rebuilds.
+import path from 'node:path';
 import * as esbuild from 'esbuild';
 
 const production = process.argv.includes('--production');
@@ -13,19 +15,48 @@ const shared = {
   legalComments: production ? 'none' : 'inline',
 };
 
+const ENGINE_LOADER = path.resolve('src/ui/engineLoader.ts');
+
+/**
+ * Leaves the engine (and undici, jose, oauth4webapi and node-forge with it) out of the host
+ * bundle: the loader's `import('../engine')` becomes a require of `dist/engine.js` at run time, so
+ * activation neither parses nor runs that code.
+ */
+const engineAsSeparateBundle = {
+  name: 'engine-as-separate-bundle',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.\/engine$/ }, (args) =>
+      path.resolve(args.importer) === ENGINE_LOADER
+        ? { path: './engine.js', external: true }
+        : undefined,
+    );
+  },
+};
+
+const nodeBundle = {
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  // jsonc-parser's UMD build requires its own modules at run time, which a bundle cannot
+  // resolve; its ES module build bundles cleanly.
+  mainFields: ['module', 'main'],
+  metafile: true,
+};
+
 const builds = [
   {
     ...shared,
+    ...nodeBundle,
     entryPoints: ['src/extension.ts'],
     outfile: 'dist/extension.js',
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
     external: ['vscode'],
-    // jsonc-parser's UMD build requires its own modules at run time, which a bundle cannot
-    // resolve; its ES module build bundles cleanly.
-    mainFields: ['module', 'main'],
-    metafile: true,
+    plugins: [engineAsSeparateBundle],
+  },
+  {
+    ...shared,
+    ...nodeBundle,
+    entryPoints: ['src/engine/index.ts'],
+    outfile: 'dist/engine.js',
   },
   {
     ...shared,
