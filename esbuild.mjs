@@ -19,8 +19,8 @@ const ENGINE_LOADER = path.resolve('src/ui/engineLoader.ts');
 
 /**
  * Leaves the engine (and undici, jose, oauth4webapi and node-forge with it) out of the host
- * bundle: the loader's `import('../engine')` becomes a require of `dist/engine.js` at run time, so
- * activation neither parses nor runs that code.
+ * bundle. The loader's `require('../engine')` points at `dist/engine.js` instead, so activation
+ * neither parses nor runs that code.
  */
 const engineAsSeparateBundle = {
   name: 'engine-as-separate-bundle',
