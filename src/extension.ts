@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { ClientProfiles } from './ui/clientProfiles';
 import { registerCommands } from './ui/commands/register';
+import { ConfigDiagnostics } from './ui/configDiagnostics';
 import { ContextKeys, Views } from './ui/constants';
 import { FlowService } from './ui/flowService';
 import { InspectorPanel } from './ui/inspectorPanel';
@@ -11,7 +12,7 @@ import { ServerSessions } from './ui/serverSessions';
 import { ServerStore } from './ui/serverStore';
 import { ServersTreeProvider } from './ui/tree/serversTree';
 
-/** What `activate` returns: the services, for the extension's own tests. */
+/** The services, returned by `activate` for the extension's own tests. */
 export interface ExplorerApi {
   store: ServerStore;
   sessions: ServerSessions;
@@ -19,6 +20,15 @@ export interface ExplorerApi {
   flows: FlowService;
   tree: ServersTreeProvider;
   secrets: SecretStore;
+  log: Log;
+  treeView: vscode.TreeView<unknown>;
+}
+
+const UNTRUSTED_MESSAGE =
+  'This workspace is not trusted, so its .vscode/oauth-explorer.json, certificates and keys are not read. Trust the folder to use them.';
+
+function setContext(key: string, value: boolean): void {
+  void vscode.commands.executeCommand('setContext', key, value);
 }
 
 export function activate(context: vscode.ExtensionContext): ExplorerApi {
@@ -30,25 +40,27 @@ export function activate(context: vscode.ExtensionContext): ExplorerApi {
   const profiles = new ClientProfiles(store, secrets, log);
   const flows = new FlowService(store, sessions, profiles, secrets, runs, log);
   const tree = new ServersTreeProvider(store, sessions, runs);
-  context.subscriptions.push(log, store, sessions, runs, tree);
+  const diagnostics = new ConfigDiagnostics(store);
+  context.subscriptions.push(log, store, sessions, runs, tree, diagnostics);
 
   const treeView = vscode.window.createTreeView(Views.servers, {
     treeDataProvider: tree,
     showCollapseAll: true,
   });
   const updateView = () => {
-    void vscode.commands.executeCommand(
-      'setContext',
-      ContextKeys.hasServers,
-      store.all().length > 0,
+    const servers = store.all();
+    setContext(ContextKeys.hasServers, servers.length > 0 || store.problems().length > 0);
+    setContext(
+      ContextKeys.hasClients,
+      servers.some((server) => server.config.clients.length > 0),
     );
-    treeView.message = vscode.workspace.isTrusted
-      ? undefined
-      : 'This workspace is not trusted, so its .vscode/oauth-explorer.json, certificates and keys are not read. Trust the folder to use them.';
+    setContext(ContextKeys.hasConfigProblems, store.problems().length > 0);
+    treeView.message = vscode.workspace.isTrusted ? undefined : UNTRUSTED_MESSAGE;
   };
   context.subscriptions.push(
     treeView,
     store.onDidChange(updateView),
+    runs.onEvent(() => setContext(ContextKeys.hasRuns, runs.all().length > 0)),
     vscode.workspace.onDidGrantWorkspaceTrust(updateView),
     vscode.window.registerWebviewPanelSerializer(Views.inspector, {
       async deserializeWebviewPanel(panel) {
@@ -66,9 +78,14 @@ export function activate(context: vscode.ExtensionContext): ExplorerApi {
       log,
     }),
   );
+  // The log channel has its own level, set with "Developer: Set Log Level…" like any other.
+  log.info(
+    'extension',
+    'Activated. The log level of this channel is set with the command "Developer: Set Log Level…" (choose OAuth Explorer).',
+  );
   updateView();
   void store.load();
-  return { store, sessions, runs, flows, tree, secrets };
+  return { store, sessions, runs, flows, tree, secrets, log, treeView };
 }
 
 export function deactivate(): void {

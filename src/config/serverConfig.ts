@@ -42,6 +42,11 @@ export interface ConfigProblem {
   path: string;
   /** One-based line of the value, when the text is available. */
   line?: number;
+  /** Offset and length of the value (or of the syntax error) in the text. */
+  offset?: number;
+  length?: number;
+  /** `warning` for values that are ignored but do not stop the entry from loading. */
+  severity: 'error' | 'warning';
   message: string;
 }
 
@@ -52,12 +57,35 @@ export interface ParsedConfig {
 
 const DISCOVERY_KINDS = ['oidc', 'oauth2', 'auto'];
 
+/** Member names that would hold a secret; the parser warns about them and never uses them. */
+const SECRET_MEMBERS = [
+  'client_secret',
+  'clientSecret',
+  'keyPassphrase',
+  'passphrase',
+  'signingKeyPassphrase',
+  'refresh_token',
+];
+
 /** Derives a stable identifier from an issuer URL, for servers whose file entry has none. */
 export function serverIdFromIssuer(issuer: string): string {
   return issuer
     .replace(/^https?:\/\//, '')
     .replace(/[^A-Za-z0-9.-]+/g, '-')
     .replace(/^-+|-+$/g, '');
+}
+
+/** Checks an issuer identifier (RFC 8414 section 2): an https URL without query or fragment. */
+export function validateIssuer(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    return 'Enter an https URL such as https://login.example.com.';
+  }
+  if (url.protocol !== 'https:') return 'The issuer must be an https URL.';
+  if (url.search || url.hash) return 'The issuer must have no query or fragment.';
+  return undefined;
 }
 
 function lineOf(text: string, offset: number): number {
@@ -75,13 +103,30 @@ class ProblemCollector {
     private readonly tree: jsonc.Node | undefined,
   ) {}
 
-  add(path: (string | number)[], message: string): void {
+  add(
+    path: (string | number)[],
+    message: string,
+    severity: ConfigProblem['severity'] = 'error',
+  ): void {
     const node = this.tree && jsonc.findNodeAtLocation(this.tree, path);
+    // A value's own node; for a member that is missing, the object that should contain it.
+    const target = node ?? this.closestNode(path);
     this.problems.push({
       path: formatPath(path),
-      line: node ? lineOf(this.text, node.offset) : undefined,
+      line: target ? lineOf(this.text, target.offset) : undefined,
+      offset: target?.offset,
+      length: target?.length,
+      severity,
       message,
     });
+  }
+
+  private closestNode(path: (string | number)[]): jsonc.Node | undefined {
+    for (let end = path.length - 1; end >= 0 && this.tree; end -= 1) {
+      const node = jsonc.findNodeAtLocation(this.tree, path.slice(0, end));
+      if (node) return node;
+    }
+    return this.tree;
   }
 }
 
@@ -146,6 +191,15 @@ function parseClient(
     );
     return undefined;
   }
+  for (const name of SECRET_MEMBERS) {
+    if (name in object) {
+      problems.add(
+        [...path, name],
+        `${name} is ignored: secrets are kept in VS Code's secret storage, never in this file. Remove it from the file.`,
+        'warning',
+      );
+    }
+  }
   const aliases = object.use_mtls_endpoint_aliases;
   if (aliases !== undefined && typeof aliases !== 'boolean') {
     problems.add(
@@ -161,6 +215,8 @@ function parseClient(
     certificateFile: optionalString(object, 'certificateFile', path, problems),
     keyFile: optionalString(object, 'keyFile', path, problems),
     signingKeyFile: optionalString(object, 'signingKeyFile', path, problems),
+    signingKeyId: optionalString(object, 'signingKeyId', path, problems),
+    signingAlgorithm: optionalString(object, 'signingAlgorithm', path, problems),
     scope: optionalString(object, 'scope', path, problems),
     resource: optionalStrings(object, 'resource', path, problems),
     response_mode: optionalString(object, 'response_mode', path, problems),
@@ -179,6 +235,11 @@ function parseServer(
   const object = value as Record<string, unknown>;
   if (typeof object.issuer !== 'string' || object.issuer.length === 0) {
     problems.add([...path, 'issuer'], 'issuer must be a non-empty string.');
+    return undefined;
+  }
+  const issuerProblem = validateIssuer(object.issuer);
+  if (issuerProblem) {
+    problems.add([...path, 'issuer'], `issuer ${JSON.stringify(object.issuer)}: ${issuerProblem}`);
     return undefined;
   }
   const discovery = object.discovery;
@@ -218,6 +279,9 @@ export function parseConfig(text: string): ParsedConfig {
     problems.problems.push({
       path: '',
       line: lineOf(text, error.offset),
+      offset: error.offset,
+      length: error.length,
+      severity: 'error',
       message: `Invalid JSON: ${jsonc.printParseErrorCode(error.error)}.`,
     });
   }
@@ -247,44 +311,177 @@ export function parseConfig(text: string): ParsedConfig {
 
 const FORMAT: jsonc.FormattingOptions = { insertSpaces: true, tabSize: 2, eol: '\n' };
 
-/**
- * Returns the file text with one server added or replaced, changing only that entry so the rest
- * of the file (comments, unknown keys, formatting) stays as the user wrote it.
- */
-export function upsertServer(text: string, server: ServerConfig): string {
-  const source = text.trim().length === 0 ? '{\n  "servers": []\n}\n' : text;
-  const parsed = jsonc.parse(source, [], { allowTrailingComma: true }) as { servers?: unknown[] };
-  const servers = Array.isArray(parsed?.servers) ? parsed.servers : undefined;
-  const index = (servers ?? []).findIndex(
-    (entry) =>
-      entry !== null &&
-      typeof entry === 'object' &&
-      ((entry as { id?: string }).id === server.id ||
-        ((entry as { id?: string }).id === undefined &&
-          serverIdFromIssuer(String((entry as { issuer?: string }).issuer)) === server.id)),
+/** The members of a server entry that the UI edits; any other member is left as it is. */
+export const SERVER_MEMBERS = ['id', 'label', 'issuer', 'discovery', 'extraCaFiles'] as const;
+
+/** The members of a client entry that the UI edits; any other member is left as it is. */
+export const CLIENT_MEMBERS = [
+  'client_id',
+  'token_endpoint_auth_method',
+  'use_mtls_endpoint_aliases',
+  'certificateFile',
+  'keyFile',
+  'signingKeyFile',
+  'signingKeyId',
+  'signingAlgorithm',
+  'scope',
+  'resource',
+  'response_mode',
+] as const;
+
+export type ServerChanges = Partial<Pick<ServerConfig, (typeof SERVER_MEMBERS)[number]>>;
+
+type Entry = Record<string, unknown>;
+
+function parseEntries(text: string): { servers?: unknown[] } {
+  const parsed = jsonc.parse(text, [], { allowTrailingComma: true }) as unknown;
+  return parsed !== null && typeof parsed === 'object' ? (parsed as { servers?: unknown[] }) : {};
+}
+
+function isEntry(value: unknown): value is Entry {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function entryServerId(entry: Entry): string {
+  return typeof entry.id === 'string' ? entry.id : serverIdFromIssuer(String(entry.issuer));
+}
+
+/** Returns the index of a server entry in the file text, or -1. */
+export function findServerIndex(text: string, serverId: string): number {
+  const servers = parseEntries(text).servers;
+  if (!Array.isArray(servers)) return -1;
+  return servers.findIndex((entry) => isEntry(entry) && entryServerId(entry) === serverId);
+}
+
+/** Returns the JSON path of a server entry, or of one of its clients, or undefined. */
+export function entryPath(
+  text: string,
+  serverId: string,
+  clientId?: string,
+): (string | number)[] | undefined {
+  const serverIndex = findServerIndex(text, serverId);
+  if (serverIndex === -1) return undefined;
+  if (clientId === undefined) return ['servers', serverIndex];
+  const server = parseEntries(text).servers?.[serverIndex] as Entry;
+  const clients = Array.isArray(server.clients) ? server.clients : [];
+  const clientIndex = clients.findIndex(
+    (client) => isEntry(client) && client.client_id === clientId,
   );
-  const path =
-    servers === undefined ? ['servers'] : ['servers', index === -1 ? servers.length : index];
-  const value = servers === undefined ? [server] : server;
-  const edits = jsonc.modify(source, path, value, {
+  return clientIndex === -1 ? undefined : ['servers', serverIndex, 'clients', clientIndex];
+}
+
+/** Returns the offset and one-based line of the value at a JSON path, or undefined. */
+export function locatePath(
+  text: string,
+  path: (string | number)[],
+): { offset: number; length: number; line: number } | undefined {
+  const tree = jsonc.parseTree(text, [], { allowTrailingComma: true });
+  const node = tree && jsonc.findNodeAtLocation(tree, path);
+  if (!node) return undefined;
+  return { offset: node.offset, length: node.length, line: lineOf(text, node.offset) };
+}
+
+function applyModification(text: string, path: (string | number)[], value: unknown): string {
+  const edits = jsonc.modify(text, path, value, { formattingOptions: FORMAT });
+  return jsonc.applyEdits(text, edits);
+}
+
+/**
+ * Sets each listed member of the object at `path` one by one: a member whose value is undefined
+ * is removed, an unchanged member is not touched, and members not listed are left as written.
+ */
+function modifyMembers(
+  text: string,
+  path: (string | number)[],
+  current: Entry,
+  values: Entry,
+  members: readonly string[],
+): string {
+  let result = text;
+  for (const member of members) {
+    const value = values[member];
+    if (JSON.stringify(value) === JSON.stringify(current[member])) continue;
+    if (value === undefined && !(member in current)) continue;
+    result = applyModification(result, [...path, member], value);
+  }
+  return result;
+}
+
+function withoutUndefined(value: object): Entry {
+  return Object.fromEntries(Object.entries(value).filter(([, member]) => member !== undefined));
+}
+
+/**
+ * Returns the file text with a new server appended to `servers`. The rest of the file (comments,
+ * unknown keys, formatting) stays as the user wrote it.
+ */
+export function addServerEntry(text: string, server: ServerConfig): string {
+  const source = text.trim().length === 0 ? '{\n  "servers": []\n}\n' : text;
+  const servers = parseEntries(source).servers;
+  if (findServerIndex(source, server.id) !== -1) {
+    throw new Error(`A server with id ${server.id} is already in the file.`);
+  }
+  const entry = withoutUndefined(server);
+  if (!Array.isArray(servers)) return applyModification(source, ['servers'], [entry]);
+  const edits = jsonc.modify(source, ['servers', servers.length], entry, {
     formattingOptions: FORMAT,
-    isArrayInsertion: servers !== undefined && index === -1,
+    isArrayInsertion: true,
   });
   return jsonc.applyEdits(source, edits);
 }
 
-/** Returns the file text without the server with this id. */
-export function removeServer(text: string, serverId: string): string {
-  const parsed = jsonc.parse(text, [], { allowTrailingComma: true }) as { servers?: unknown[] };
-  const servers = Array.isArray(parsed?.servers) ? parsed.servers : [];
-  const index = servers.findIndex(
-    (entry) =>
-      entry !== null &&
-      typeof entry === 'object' &&
-      ((entry as { id?: string }).id ??
-        serverIdFromIssuer(String((entry as { issuer?: string }).issuer))) === serverId,
-  );
+/** Returns the file text with the listed members of one server changed, and nothing else. */
+export function updateServerEntry(text: string, serverId: string, changes: ServerChanges): string {
+  const index = findServerIndex(text, serverId);
+  if (index === -1) throw new Error(`The file has no server with id ${serverId}.`);
+  const current = parseEntries(text).servers![index] as Entry;
+  const members = SERVER_MEMBERS.filter((member) => member in changes);
+  return modifyMembers(text, ['servers', index], current, changes, members);
+}
+
+/** Returns the file text without the server with this id, or the text unchanged. */
+export function removeServerEntry(text: string, serverId: string): string {
+  const index = findServerIndex(text, serverId);
   if (index === -1) return text;
-  const edits = jsonc.modify(text, ['servers', index], undefined, { formattingOptions: FORMAT });
-  return jsonc.applyEdits(text, edits);
+  return applyModification(text, ['servers', index], undefined);
+}
+
+/**
+ * Returns the file text with a client added to a server, or, when `previousClientId` (default:
+ * the client's own id) is there already, with that client's known members changed in place.
+ */
+export function upsertClientEntry(
+  text: string,
+  serverId: string,
+  client: ClientConfig,
+  previousClientId = client.client_id,
+): string {
+  const serverIndex = findServerIndex(text, serverId);
+  if (serverIndex === -1) throw new Error(`The file has no server with id ${serverId}.`);
+  const server = parseEntries(text).servers![serverIndex] as Entry;
+  const clientsPath = ['servers', serverIndex, 'clients'];
+  if (!Array.isArray(server.clients)) {
+    return applyModification(text, clientsPath, [withoutUndefined(client)]);
+  }
+  const clients = server.clients as unknown[];
+  const index = clients.findIndex(
+    (entry) => isEntry(entry) && entry.client_id === previousClientId,
+  );
+  if (index === -1) {
+    const edits = jsonc.modify(text, [...clientsPath, clients.length], withoutUndefined(client), {
+      formattingOptions: FORMAT,
+      isArrayInsertion: true,
+    });
+    return jsonc.applyEdits(text, edits);
+  }
+  const values = { ...client } as Entry;
+  return modifyMembers(text, [...clientsPath, index], clients[index] as Entry, values, [
+    ...CLIENT_MEMBERS,
+  ]);
+}
+
+/** Returns the file text without one client of a server, or the text unchanged. */
+export function removeClientEntry(text: string, serverId: string, clientId: string): string {
+  const path = entryPath(text, serverId, clientId);
+  return path ? applyModification(text, path, undefined) : text;
 }

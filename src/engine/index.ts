@@ -5,6 +5,7 @@ export * from './authorizationCode';
 export * from './certificateScan';
 export * from './clientAuth';
 export * from './credentials';
+export * from './curlScript';
 export * from './discovery';
 export * from './errors';
 export * from './exchange';

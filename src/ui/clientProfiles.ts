@@ -68,26 +68,32 @@ export class ClientProfiles {
     return profile;
   }
 
+  /**
+   * Reads the client certificate and key in any format the certificate scanner accepts (PEM, DER,
+   * PKCS#12), asking for the key's passphrase when it is encrypted and none is stored.
+   */
   private async loadCertificate(
     server: StoredServer,
     client: ClientConfig,
   ): Promise<LoadedClientCertificate> {
     const engine = await loadEngine();
-    const certificateSource = this.store.resolvePath(server, client.certificateFile!);
-    const keySource = this.store.resolvePath(server, client.keyFile!);
-    const certificatePem = await readWorkspaceText(certificateSource, 'client certificate');
-    const keyPem = await readWorkspaceText(keySource, 'private key');
+    const certificateFile = this.store.resolvePath(server, client.certificateFile!);
+    const keyFile = this.store.resolvePath(server, client.keyFile!);
+    if (!vscode.workspace.isTrusted) {
+      throw new Error(
+        `The client certificate ${certificateFile} is not read because this workspace is not trusted. Trust the folder to use it.`,
+      );
+    }
     let passphrase = await this.secrets.get(server.config.id, client.client_id, 'keyPassphrase');
 
     for (let attempt = 1; ; attempt += 1) {
       try {
-        const loaded = engine.loadClientCertificate({
-          certificatePem,
-          keyPem,
+        const input = await engine.readClientCertificateInput({
+          certificateFile,
+          keyFile,
           passphrase,
-          certificateSource,
-          keySource,
         });
+        const loaded = engine.loadClientCertificate({ ...input, passphrase });
         if (passphrase)
           await this.secrets.set(server.config.id, client.client_id, 'keyPassphrase', passphrase);
         if (loaded.validityProblem) {
@@ -103,7 +109,7 @@ export class ClientProfiles {
           engine.isExplorerError(error, 'KEY_PASSPHRASE_INCORRECT');
         if (!needsPassphrase || attempt > PASSPHRASE_ATTEMPTS) throw error;
         passphrase = await vscode.window.showInputBox({
-          title: `Passphrase of ${keySource}`,
+          title: `Passphrase of ${keyFile}`,
           prompt: (error as Error).message,
           password: true,
           ignoreFocusOut: true,

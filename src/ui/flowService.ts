@@ -3,7 +3,7 @@ import type * as Engine from '../engine';
 import type { ClientConfig } from '../config/serverConfig';
 import type { FlowRun } from '../engine/flowRun';
 import type { ParameterRows, TokenResult } from '../engine/flows';
-import type { InspectedToken } from '../engine/tokens';
+import type { BindingResult, InspectedToken } from '../engine/tokens';
 import type { RunSnapshot } from '../shared/inspectorProtocol';
 import type { ClientProfiles } from './clientProfiles';
 import { loadEngine } from './engineLoader';
@@ -11,6 +11,7 @@ import type { Log } from './log';
 import type { RunRegistry } from './runs';
 import type { SecretStore } from './secrets';
 import type { ServerSessions } from './serverSessions';
+import { withCancellableProgress } from './progress';
 import type { ServerStore, StoredServer } from './serverStore';
 import { callbackTimeoutMs, redirectPortRange } from './settings';
 
@@ -26,6 +27,16 @@ export interface RunRequest {
   use_mtls_endpoint_aliases?: boolean;
   /** Opens the authorization URL; the system browser when absent. Tests drive it headless. */
   openUrl?: (url: string) => Promise<unknown>;
+  /** Cancels the run like the Cancel button of its notification; for scripts and tests. */
+  cancellation?: vscode.CancellationToken;
+}
+
+/** A request to introspect, revoke or present a token. */
+export interface TokenRunRequest extends RunRequest {
+  /** The token to send. When absent, the refresh token kept in SecretStorage for the client. */
+  token?: string;
+  /** `access_token` or `refresh_token`, sent as token_type_hint to introspection and revocation. */
+  token_type_hint?: string;
 }
 
 interface FlowOutcome {
@@ -33,15 +44,21 @@ interface FlowOutcome {
   result?: Record<string, unknown>;
 }
 
+export type FlowKind =
+  | 'clientCredentials'
+  | 'authorizationCode'
+  | 'refresh'
+  | 'introspection'
+  | 'revocation'
+  | 'userinfo';
+
 /**
  * Runs flows for the commands: resolves the server and client, builds the client profile, shows
  * progress with a cancel button that aborts the HTTP request, records the run for the inspector,
  * and keeps refresh tokens in SecretStorage.
  */
-export type FlowKind = 'clientCredentials' | 'authorizationCode' | 'refresh';
-
 export class FlowService {
-  /** What started each run, so the inspector can run it again. */
+  /** The request that started each run, so the inspector can run it again. */
   private readonly requests = new Map<string, { kind: FlowKind; request: RunRequest }>();
 
   constructor(
@@ -65,6 +82,12 @@ export class FlowService {
         return this.runAuthorizationCode(previous.request);
       case 'refresh':
         return this.runRefresh(previous.request);
+      case 'introspection':
+        return this.runIntrospection(previous.request);
+      case 'revocation':
+        return this.runRevocation(previous.request);
+      case 'userinfo':
+        return this.runUserInfo(previous.request);
     }
   }
 
@@ -129,6 +152,60 @@ export class FlowService {
     });
   }
 
+  /** Introspects a token (RFC 7662). The run's result contains the response and the certificate binding. */
+  async runIntrospection(request: TokenRunRequest): Promise<RunSnapshot> {
+    const { token, hint } = await this.tokenFor(request);
+    return this.execute('introspection', 'Introspection', request, async (run, engine) => {
+      const introspection = await engine.runIntrospection(run, token, hint);
+      const binding: BindingResult = introspection.binding;
+      return { result: { ...introspection.response, '(certificate binding)': binding } };
+    });
+  }
+
+  /** Revokes a token (RFC 7009). A revoked stored refresh token is deleted from SecretStorage. */
+  async runRevocation(request: TokenRunRequest): Promise<RunSnapshot> {
+    const { token, hint, stored } = await this.tokenFor(request);
+    const snapshot = await this.execute(
+      'revocation',
+      'Revocation',
+      request,
+      async (run, engine) => {
+        await engine.runRevocation(run, token, hint);
+        return { result: { revoked: true, token_type_hint: hint ?? null } };
+      },
+    );
+    if (stored && snapshot.status === 'done') {
+      await this.secrets.delete(request.serverId, request.client_id, 'refreshToken');
+      this.log.info('flow', `Deleted the revoked refresh token of ${request.client_id}.`);
+    }
+    return snapshot;
+  }
+
+  /** Calls the UserInfo endpoint with an access token. */
+  async runUserInfo(request: TokenRunRequest): Promise<RunSnapshot> {
+    if (!request.token) {
+      throw new Error(`UserInfo needs an access token; run a flow as ${request.client_id} first.`);
+    }
+    const token = request.token;
+    return this.execute('userinfo', 'UserInfo', request, async (run, engine) => ({
+      result: await engine.runUserInfo(run, token),
+    }));
+  }
+
+  private async tokenFor(
+    request: TokenRunRequest,
+  ): Promise<{ token: string; hint?: string; stored: boolean }> {
+    if (request.token)
+      return { token: request.token, hint: request.token_type_hint, stored: false };
+    const stored = await this.secrets.get(request.serverId, request.client_id, 'refreshToken');
+    if (!stored) {
+      throw new Error(
+        `No token was given and no refresh token is stored for ${request.client_id}. Run a flow that returns one first.`,
+      );
+    }
+    return { token: stored, hint: 'refresh_token', stored: true };
+  }
+
   private resolve(request: RunRequest): { server: StoredServer; client: ClientConfig } {
     const server = this.store.get(request.serverId);
     if (!server) throw new Error(`No server with id ${request.serverId} is configured.`);
@@ -145,30 +222,13 @@ export class FlowService {
     work: (run: FlowRun, engine: typeof Engine) => Promise<FlowOutcome>,
   ): Promise<RunSnapshot> {
     const { server, client } = this.resolve(request);
-    const snapshot = await this.withCancellableProgress(
+    const snapshot = await withCancellableProgress(
       `${title}: ${client.client_id}`,
+      request.cancellation,
       (signal, report) => this.runWith(title, server, client, request, signal, work, report),
     );
     this.requests.set(snapshot.id, { kind, request });
     return snapshot;
-  }
-
-  private async withCancellableProgress<T>(
-    title: string,
-    task: (signal: AbortSignal, report: (message: string) => void) => Promise<T>,
-  ): Promise<T> {
-    return vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title, cancellable: true },
-      async (progress, cancellation) => {
-        const abort = new AbortController();
-        const subscription = cancellation.onCancellationRequested(() => abort.abort());
-        try {
-          return await task(abort.signal, (message) => progress.report({ message }));
-        } finally {
-          subscription.dispose();
-        }
-      },
-    );
   }
 
   private async runWith(

@@ -4,6 +4,13 @@ import type { Log } from './log';
 /** Kinds of secret kept per server and client. */
 export type SecretKind = 'clientSecret' | 'keyPassphrase' | 'signingKeyPassphrase' | 'refreshToken';
 
+const SECRET_KINDS: SecretKind[] = [
+  'clientSecret',
+  'keyPassphrase',
+  'signingKeyPassphrase',
+  'refreshToken',
+];
+
 /**
  * Client secrets, key passphrases and refresh tokens, kept only in VS Code's SecretStorage under
  * keys made of the server id, the client id and the kind. Every value read or written is
@@ -35,12 +42,15 @@ export class SecretStore {
   }
 
   async deleteClient(serverId: string, clientId: string): Promise<void> {
-    const kinds: SecretKind[] = [
-      'clientSecret',
-      'keyPassphrase',
-      'signingKeyPassphrase',
-      'refreshToken',
-    ];
-    await Promise.all(kinds.map((kind) => this.delete(serverId, clientId, kind)));
+    await Promise.all(SECRET_KINDS.map((kind) => this.delete(serverId, clientId, kind)));
+  }
+
+  /** Moves every secret of a client to a new client_id, for a renamed client. */
+  async moveClient(serverId: string, fromClientId: string, toClientId: string): Promise<void> {
+    for (const kind of SECRET_KINDS) {
+      const value = await this.get(serverId, fromClientId, kind);
+      if (value !== undefined) await this.set(serverId, toClientId, kind, value);
+      await this.delete(serverId, fromClientId, kind);
+    }
   }
 }

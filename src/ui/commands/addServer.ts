@@ -1,25 +1,15 @@
 import * as vscode from 'vscode';
 import {
   serverIdFromIssuer,
-  type ClientConfig,
+  validateIssuer,
+  type ServerChanges,
   type ServerConfig,
 } from '../../config/serverConfig';
-import {
-  CLIENT_AUTH_METHODS,
-  isMutualTlsMethod,
-  type ClientAuthMethod,
-} from '../../engine/clientAuthMethods';
 import type { SecretStore } from '../secrets';
 import type { ServerSessions } from '../serverSessions';
-import type { ServerScope, ServerStore } from '../serverStore';
+import type { ServerScope, ServerStore, StoredServer } from '../serverStore';
+import { promptClient, storeClientSecrets, type ClientArgument } from './clientCommands';
 import { pickPemFile } from './pickers';
-
-/** A client as given to the Add Server command by a script or test, secrets included. */
-export interface ClientArgument extends ClientConfig {
-  clientSecret?: string;
-  keyPassphrase?: string;
-  signingKeyPassphrase?: string;
-}
 
 /** Arguments of the Add Server command when it is run without prompts. */
 export interface AddServerArgument {
@@ -32,91 +22,67 @@ export interface AddServerArgument {
   clients?: ClientArgument[];
 }
 
-function validateIssuer(value: string): string | undefined {
-  try {
-    const url = new URL(value.trim());
-    if (url.protocol !== 'https:') return 'The issuer must be an https URL.';
-    if (url.search || url.hash) return 'The issuer has no query or fragment.';
-    return undefined;
-  } catch {
-    return 'Enter a URL such as https://login.example.com.';
-  }
-}
+const DISCOVERY_ITEMS = [
+  { label: 'Automatic', description: 'OpenID Connect, then RFC 8414', value: 'auto' as const },
+  {
+    label: 'OpenID Connect Discovery',
+    description: '/.well-known/openid-configuration',
+    value: 'oidc' as const,
+  },
+  {
+    label: 'RFC 8414',
+    description: '/.well-known/oauth-authorization-server',
+    value: 'oauth2' as const,
+  },
+];
 
-/** Splits secrets off the arguments into SecretStorage and returns the config to write. */
-async function storeSecrets(
-  serverId: string,
-  clients: ClientArgument[],
-  secrets: SecretStore,
-): Promise<ClientConfig[]> {
-  const configs: ClientConfig[] = [];
-  for (const { clientSecret, keyPassphrase, signingKeyPassphrase, ...config } of clients) {
-    if (clientSecret) await secrets.set(serverId, config.client_id, 'clientSecret', clientSecret);
-    if (keyPassphrase)
-      await secrets.set(serverId, config.client_id, 'keyPassphrase', keyPassphrase);
-    if (signingKeyPassphrase) {
-      await secrets.set(serverId, config.client_id, 'signingKeyPassphrase', signingKeyPassphrase);
-    }
-    configs.push(config);
-  }
-  return configs;
-}
-
-async function promptClient(
+async function addFromArgument(
+  argument: AddServerArgument,
   store: ServerStore,
+  sessions: ServerSessions,
   secrets: SecretStore,
-  serverId: string,
-  supportedMethods: string[] | undefined,
-): Promise<ClientConfig | undefined> {
-  const client_id = await vscode.window.showInputBox({
-    title: 'Add Server (3/4): client_id',
-    prompt:
-      'The client identifier registered at this server. Leave empty to add the server without a client.',
-    ignoreFocusOut: true,
-  });
-  if (!client_id) return undefined;
-  const methodPick = await vscode.window.showQuickPick(
-    CLIENT_AUTH_METHODS.map((method) => ({
-      label: method,
-      description: supportedMethods?.includes(method) ? 'supported by the server' : undefined,
-    })),
-    { title: 'Add Server (4/4): client authentication method', ignoreFocusOut: true },
-  );
-  if (!methodPick) return undefined;
-  const method = methodPick.label as ClientAuthMethod;
-  const client: ClientConfig = { client_id, token_endpoint_auth_method: method };
+): Promise<string> {
+  const problem = validateIssuer(argument.issuer);
+  if (problem) throw new Error(`The issuer "${argument.issuer}" is invalid: ${problem}`);
+  const id = argument.id ?? serverIdFromIssuer(argument.issuer);
+  const clients = [];
+  for (const client of argument.clients ?? []) {
+    clients.push(await storeClientSecrets(id, client, secrets));
+  }
+  const config: ServerConfig = {
+    id,
+    label: argument.label,
+    issuer: argument.issuer,
+    discovery: argument.discovery ?? 'auto',
+    extraCaFiles: argument.extraCaFiles,
+    clients,
+  };
+  await store.addServer(config, argument.scope);
+  sessions.forget(id);
+  await sessions.discover(store.get(id)!).catch(() => undefined);
+  return id;
+}
 
-  const wantsCertificate =
-    isMutualTlsMethod(method) ||
-    (await vscode.window.showQuickPick(['No', 'Yes'], {
-      title: 'Use a client certificate (mTLS, certificate-bound tokens)?',
-      ignoreFocusOut: true,
-    })) === 'Yes';
-  if (wantsCertificate) {
-    client.certificateFile = await pickPemFile(store, 'Client certificate', 'certificate');
-    client.keyFile =
-      client.certificateFile && (await pickPemFile(store, 'Private key of the certificate', 'key'));
-    client.use_mtls_endpoint_aliases = true;
-  }
-  if (method === 'client_secret_basic' || method === 'client_secret_post') {
-    const secret = await vscode.window.showInputBox({
-      title: `Client secret of ${client_id}`,
-      prompt: 'Kept in VS Code secret storage, never in the configuration file.',
-      password: true,
-      ignoreFocusOut: true,
-    });
-    if (secret) await secrets.set(serverId, client_id, 'clientSecret', secret);
-  }
-  if (method === 'private_key_jwt') {
-    client.signingKeyFile = await pickPemFile(store, 'Signing key for private_key_jwt', 'key');
-  }
-  return client;
+async function pickScope(store: ServerStore): Promise<ServerScope | undefined> {
+  if (!store.folder() || !vscode.workspace.isTrusted) return 'user';
+  const pick = await vscode.window.showQuickPick(
+    [
+      {
+        label: 'Workspace',
+        description: '.vscode/oauth-explorer.json, which a team can commit',
+        value: 'workspace' as const,
+      },
+      { label: 'User', description: 'only for you, in every workspace', value: 'user' as const },
+    ],
+    { title: 'Add Server (3/4): keep the server in', ignoreFocusOut: true },
+  );
+  return pick?.value;
 }
 
 /**
  * Adds a server: from arguments when a script or test passes them, otherwise by asking for the
- * issuer, discovery kind and a first client. The metadata is loaded right away so that the tree
- * shows its endpoints. Returns the server id.
+ * issuer, discovery kind, where to keep it and a first client. The metadata is loaded right away
+ * so that the tree shows its endpoints. Returns the server id.
  */
 export async function addServer(
   argument: AddServerArgument | undefined,
@@ -124,75 +90,138 @@ export async function addServer(
   sessions: ServerSessions,
   secrets: SecretStore,
 ): Promise<string | undefined> {
-  if (argument) {
-    const problem = validateIssuer(argument.issuer);
-    if (problem) throw new Error(`The issuer "${argument.issuer}" is invalid: ${problem}`);
-    const id = argument.id ?? serverIdFromIssuer(argument.issuer);
-    const clients = await storeSecrets(id, argument.clients ?? [], secrets);
-    const config: ServerConfig = {
-      id,
-      label: argument.label,
-      issuer: argument.issuer,
-      discovery: argument.discovery ?? 'auto',
-      extraCaFiles: argument.extraCaFiles,
-      clients,
-    };
-    await store.save(config, argument.scope);
-    sessions.forget(id);
-    await sessions.discover(store.get(id)!).catch(() => undefined);
-    return id;
-  }
+  if (argument) return addFromArgument(argument, store, sessions, secrets);
 
   const issuer = await vscode.window.showInputBox({
     title: 'Add Server (1/4): issuer',
     prompt: 'The issuer identifier, exactly as the server publishes it.',
     placeHolder: 'https://login.example.com',
-    validateInput: validateIssuer,
+    validateInput: (value) => {
+      const problem = validateIssuer(value);
+      if (problem) return problem;
+      const existing = store.get(serverIdFromIssuer(value.trim()));
+      return existing ? `${existing.config.issuer} is configured already.` : undefined;
+    },
     ignoreFocusOut: true,
   });
   if (!issuer) return undefined;
-  const discoveryPick = await vscode.window.showQuickPick(
-    [
-      { label: 'Automatic', description: 'OpenID Connect, then RFC 8414', value: 'auto' as const },
-      {
-        label: 'OpenID Connect Discovery',
-        description: '/.well-known/openid-configuration',
-        value: 'oidc' as const,
-      },
-      {
-        label: 'RFC 8414',
-        description: '/.well-known/oauth-authorization-server',
-        value: 'oauth2' as const,
-      },
-    ],
-    { title: 'Add Server (2/4): discovery', ignoreFocusOut: true },
-  );
-  if (!discoveryPick) return undefined;
-  const extraCa = await vscode.window.showQuickPick(['No', 'Yes'], {
-    title: 'Does the server use a CA that this machine does not trust (a test CA)?',
+  const discoveryPick = await vscode.window.showQuickPick(DISCOVERY_ITEMS, {
+    title: 'Add Server (2/4): discovery',
     ignoreFocusOut: true,
   });
-  const extraCaFile =
-    extraCa === 'Yes' ? await pickPemFile(store, 'CA certificate', 'certificate') : undefined;
+  if (!discoveryPick) return undefined;
+  const scope = await pickScope(store);
+  if (!scope) return undefined;
 
   const id = serverIdFromIssuer(issuer.trim());
   const config: ServerConfig = {
     id,
     issuer: issuer.trim(),
     discovery: discoveryPick.value,
-    extraCaFiles: extraCaFile ? [extraCaFile] : undefined,
     clients: [],
   };
-  await store.save(config);
+  await store.addServer(config, scope);
   sessions.forget(id);
-  const loaded = await sessions.discover(store.get(id)!).catch((error: Error) => {
+  const stored = store.get(id)!;
+  const loaded = await sessions.discover(stored).catch((error: Error) => {
     void vscode.window.showWarningMessage(
-      `The server was added, but discovery failed: ${error.message}`,
+      `The server was added, but loading its metadata failed: ${error.message} If it uses a CA that this machine does not trust, add the CA with Edit Server.`,
     );
     return undefined;
   });
   const methods = loaded?.metadata.token_endpoint_auth_methods_supported as string[] | undefined;
-  const client = await promptClient(store, secrets, id, methods);
-  if (client) await store.save({ ...config, clients: [client] });
+  const client = await promptClient(store, secrets, store.get(id) ?? stored, methods);
+  if (client) await store.saveClient(id, client);
   return id;
+}
+
+/**
+ * Edits a server: from `{ serverId, changes }` when a script or test passes it, otherwise by
+ * letting the user pick the member to change. The metadata is loaded again afterwards, because
+ * the issuer, discovery kind or CA may have changed.
+ */
+export async function editServer(
+  argument: unknown,
+  server: StoredServer,
+  store: ServerStore,
+  sessions: ServerSessions,
+): Promise<boolean> {
+  const given = (argument as { changes?: ServerChanges } | undefined)?.changes;
+  const changes =
+    given && typeof given === 'object' ? given : await promptServerChanges(server, store);
+  if (!changes) return false;
+  if (changes.issuer !== undefined) {
+    const problem = validateIssuer(changes.issuer);
+    if (problem) throw new Error(`The issuer "${changes.issuer}" is invalid: ${problem}`);
+    // The id is derived from the issuer when the entry has none, and secrets are kept under it,
+    // so it is written out to stay the same.
+    changes.id ??= server.config.id;
+  }
+  await store.updateServer(server.config.id, changes);
+  sessions.forget(server.config.id);
+  const updated = store.get(server.config.id);
+  if (updated) await sessions.discover(updated).catch(() => undefined);
+  return true;
+}
+
+async function promptServerChanges(
+  server: StoredServer,
+  store: ServerStore,
+): Promise<ServerChanges | undefined> {
+  const config = server.config;
+  const pick = await vscode.window.showQuickPick(
+    [
+      { label: 'Label', description: config.label ?? '(the issuer)', member: 'label' as const },
+      { label: 'Issuer', description: config.issuer, member: 'issuer' as const },
+      { label: 'Discovery', description: config.discovery ?? 'auto', member: 'discovery' as const },
+      {
+        label: 'Add a CA certificate',
+        description: (config.extraCaFiles ?? []).join(', ') || 'none yet',
+        member: 'addCa' as const,
+      },
+      ...(config.extraCaFiles?.length
+        ? [{ label: 'Remove the CA certificates', member: 'clearCa' as const }]
+        : []),
+    ],
+    { title: `Edit ${config.label ?? config.issuer}`, ignoreFocusOut: true },
+  );
+  switch (pick?.member) {
+    case undefined:
+      return undefined;
+    case 'label': {
+      const label = await vscode.window.showInputBox({
+        title: 'Label shown in the Servers view',
+        prompt: 'Leave empty to show the issuer.',
+        value: config.label ?? '',
+        ignoreFocusOut: true,
+      });
+      return label === undefined ? undefined : { label: label.trim() || undefined };
+    }
+    case 'issuer': {
+      const issuer = await vscode.window.showInputBox({
+        title: 'Issuer',
+        value: config.issuer,
+        validateInput: validateIssuer,
+        ignoreFocusOut: true,
+      });
+      return issuer ? { issuer: issuer.trim() } : undefined;
+    }
+    case 'discovery': {
+      const discovery = await vscode.window.showQuickPick(DISCOVERY_ITEMS, {
+        title: 'Discovery',
+        ignoreFocusOut: true,
+      });
+      return discovery && { discovery: discovery.value };
+    }
+    case 'addCa': {
+      const file = await pickPemFile(
+        store,
+        'CA certificate trusted for this server',
+        'certificate',
+      );
+      return file ? { extraCaFiles: [...(config.extraCaFiles ?? []), file] } : undefined;
+    }
+    case 'clearCa':
+      return { extraCaFiles: undefined };
+  }
 }

@@ -2,6 +2,8 @@ import { X509Certificate } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ClientConfig } from '../../config/serverConfig';
+import type { RunSnapshot } from '../../shared/inspectorProtocol';
+import type { RunRegistry } from '../runs';
 import type { ServerStore, StoredServer } from '../serverStore';
 
 /** Files larger than this are not offered as certificates or keys. */
@@ -49,6 +51,30 @@ export async function pickClient(
     { placeHolder },
   );
   return picked?.client;
+}
+
+/** Lets the user pick one of this window's runs, newest first. */
+export async function pickRun(
+  runs: RunRegistry,
+  placeHolder: string,
+): Promise<RunSnapshot | undefined> {
+  const all = [...runs.all()].reverse();
+  if (all.length === 0) {
+    void vscode.window.showInformationMessage(
+      'No run is recorded in this window yet. Run a flow first.',
+    );
+    return undefined;
+  }
+  const picked = await vscode.window.showQuickPick(
+    all.map((run) => ({
+      label: run.title,
+      description: `${run.client_id} · ${run.status} · ${new Date(run.startedAt).toLocaleTimeString()}`,
+      detail: run.issuer,
+      run,
+    })),
+    { placeHolder },
+  );
+  return picked?.run;
 }
 
 function describeCertificate(text: string): string | undefined {
