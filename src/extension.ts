@@ -22,6 +22,8 @@ export interface ExplorerApi {
   secrets: SecretStore;
   log: Log;
   treeView: vscode.TreeView<unknown>;
+  /** The extension's log folder, which contains the log channel's file. */
+  logUri: vscode.Uri;
 }
 
 const UNTRUSTED_MESSAGE =
@@ -85,7 +87,7 @@ export function activate(context: vscode.ExtensionContext): ExplorerApi {
   );
   updateView();
   void store.load();
-  return { store, sessions, runs, flows, tree, secrets, log, treeView };
+  return { store, sessions, runs, flows, tree, secrets, log, treeView, logUri: context.logUri };
 }
 
 export function deactivate(): void {

@@ -11,7 +11,7 @@ import type { Log } from './log';
 import type { RunRegistry } from './runs';
 import type { SecretStore } from './secrets';
 import type { ServerSessions } from './serverSessions';
-import { withCancellableProgress } from './progress';
+import { abortable, withCancellableProgress } from './progress';
 import type { ServerStore, StoredServer } from './serverStore';
 import { callbackTimeoutMs, redirectPortRange } from './settings';
 
@@ -278,7 +278,7 @@ export class FlowService {
     this.log.info('flow', `${title} started for ${client.client_id} at ${server.config.issuer}.`);
 
     try {
-      const outcome = await work(run, engine);
+      const outcome = await abortable(work(run, engine), signal);
       if (outcome.tokens?.refreshToken) {
         await this.secrets.set(
           server.config.id,

@@ -36,3 +36,18 @@ export function isCancellationToken(value: unknown): value is vscode.Cancellatio
     typeof (value as vscode.CancellationToken).isCancellationRequested === 'boolean'
   );
 }
+
+/**
+ * Settles like `promise`, or rejects as soon as `signal` aborts. An HTTP request that is still
+ * connecting may take until the connect timeout to reject after its abort, and the user who
+ * pressed Cancel should not wait for that.
+ */
+export function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new Error('The request was cancelled.'));
+    if (signal.aborted) onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}

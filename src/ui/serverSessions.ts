@@ -7,6 +7,7 @@ import type { HttpClient } from '../engine/httpClient';
 import { loadEngine } from './engineLoader';
 import type { Log } from './log';
 import type { ServerStore, StoredServer } from './serverStore';
+import { abortable } from './progress';
 import { extraCaCertificateFiles, httpSettings } from './settings';
 import { readWorkspaceText } from './workspaceFiles';
 
@@ -89,10 +90,8 @@ export class ServerSessions implements vscode.Disposable {
       const http = await this.httpClient(server);
       const stop = http.onExchange((exchange) => exchanges.push(exchange));
       try {
-        const result = await engine.discover(
-          http,
-          server.config.issuer,
-          server.config.discovery ?? 'auto',
+        const result = await abortable(
+          engine.discover(http, server.config.issuer, server.config.discovery ?? 'auto', signal),
           signal,
         );
         this.states.set(serverId, { status: 'loaded', result, loadedAt: new Date() });

@@ -20,6 +20,8 @@ export interface AddServerArgument {
   extraCaFiles?: string[];
   scope?: ServerScope;
   clients?: ClientArgument[];
+  /** Load the metadata right after adding the server; on unless set to false. */
+  loadMetadata?: boolean;
 }
 
 const DISCOVERY_ITEMS = [
@@ -59,7 +61,8 @@ async function addFromArgument(
   };
   await store.addServer(config, argument.scope);
   sessions.forget(id);
-  await sessions.discover(store.get(id)!).catch(() => undefined);
+  if (argument.loadMetadata !== false)
+    await sessions.discover(store.get(id)!).catch(() => undefined);
   return id;
 }
 

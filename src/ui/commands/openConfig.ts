@@ -64,11 +64,10 @@ export async function openConfigFile(
     );
   }
   const document = await openOrCreate(uri);
-  const editor = await vscode.window.showTextDocument(document);
   const range = rangeOf(document, location ?? { line: store.problems()[0]?.line });
-  if (range) {
-    editor.selection = new vscode.Selection(range.start, range.end);
-    editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
-  }
+  // Passing the selection to showTextDocument, rather than setting it afterwards, keeps VS Code
+  // from restoring the cursor of an editor closed earlier over it.
+  const editor = await vscode.window.showTextDocument(document, { selection: range });
+  if (range) editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   return editor;
 }
