@@ -31,4 +31,7 @@ npx mocha
 step "Extension tests inside VS Code (code-server and headless Chromium)"
 node --import tsx test/vscode/run.ts
 
+step "Servers view in the workbench, as a person sees it (Playwright, code-server and Chromium)"
+npx mocha --config test/workbench/mocharc.json
+
 printf '\nAll tests passed in %d s.\n' "$(( $(date +%s) - started ))"

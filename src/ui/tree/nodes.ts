@@ -29,8 +29,13 @@ export type ServerTreeNode =
   | { kind: 'message'; server: StoredServer; text: string; tooltip?: string; icon?: string }
   | { kind: 'problem'; server?: undefined; problem: ConfigProblem; file: string };
 
+/** Formats a time to the second, so that a refresh within the same minute shows. */
 function time(date: Date): string {
-  return date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  return date.toLocaleTimeString(undefined, {
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
 }
 
 /** A URL shortened for the sidebar: host, port and path without the scheme. */

@@ -1,0 +1,222 @@
+/**
+ * Checks what a person sees of the Servers view in a real VS Code workbench (code-server in
+ * headless Chromium): the welcome view, the tree of a configured workspace, and context menu
+ * actions. Screenshots go to test-artifacts/workbench/.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { Locator, Page } from 'playwright-core';
+import {
+  findWebviewFrames,
+  openViewContainer,
+  openWorkbench,
+  takeScreenshot,
+  type Workbench,
+} from '../harness/workbench';
+import { startTestServer, type TestServer } from '../server/provider';
+import { emptyWorkspace, serverWorkspace } from './workspaces';
+
+const REPOSITORY_ROOT = path.resolve(import.meta.dirname, '../..');
+const ARTIFACTS = path.join(REPOSITORY_ROOT, 'test-artifacts', 'workbench');
+const VIEW_CONTAINER = 'OAuth Explorer';
+
+/** Returns the row of the Servers tree whose label is `label`. */
+function treeRow(page: Page, label: string | RegExp): Locator {
+  return page
+    .locator('.part.sidebar .monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: label }) })
+    .first();
+}
+
+async function expand(row: Locator): Promise<void> {
+  if ((await row.getAttribute('aria-expanded')) !== 'true') await row.click();
+}
+
+/** Right-clicks a row and clicks the context menu entry `action`. */
+async function contextMenuAction(page: Page, row: Locator, action: string, screenshot?: string) {
+  await row.click({ button: 'right' });
+  const item = page.locator('.monaco-menu .action-item').filter({
+    has: page.locator('.action-label', { hasText: new RegExp(`^${action}$`) }),
+  });
+  await item.first().waitFor({ state: 'visible', timeout: 10_000 });
+  if (screenshot) await takeScreenshot(page, ARTIFACTS, screenshot);
+  await item.first().click();
+}
+
+/** Builds dist/ so the workbench loads the extension as the sources are now. */
+function build(): void {
+  const result = spawnSync(process.execPath, ['esbuild.mjs'], {
+    cwd: REPOSITORY_ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  assert.equal(result.status, 0, `node esbuild.mjs failed with exit code ${result.status}`);
+}
+
+describe('Servers view in the workbench', () => {
+  before(async () => {
+    build();
+    await rm(ARTIFACTS, { recursive: true, force: true });
+  });
+
+  describe('empty workspace', () => {
+    let workbench: Workbench;
+    let workspace: string;
+
+    before(async () => {
+      workspace = await emptyWorkspace();
+      workbench = await openWorkbench({
+        extensionDevelopmentPath: REPOSITORY_ROOT,
+        workspace,
+        artifactsDir: path.join(ARTIFACTS, 'empty'),
+      });
+    });
+
+    after(async () => {
+      await workbench?.close();
+      await rm(workspace, { recursive: true, force: true });
+    });
+
+    it('welcome view offers Add Server', async () => {
+      const { page } = workbench;
+      await openViewContainer(page, VIEW_CONTAINER);
+      const welcome = page.locator('.part.sidebar .welcome-view-content');
+      await welcome.waitFor({ state: 'visible', timeout: 30_000 });
+      await page
+        .locator('.part.sidebar')
+        .getByText('No authorization server is configured.')
+        .waitFor({ timeout: 30_000 });
+      const addServer = welcome.getByRole('button', { name: 'Add Server' });
+      assert.equal(await addServer.count(), 1);
+      assert.ok(await addServer.isVisible(), 'the Add Server button is hidden');
+      assert.equal(
+        await welcome.getByRole('button', { name: 'Open Configuration File' }).count(),
+        1,
+      );
+      await takeScreenshot(page, ARTIFACTS, 'welcome-view');
+    });
+  });
+
+  describe('workspace with a servers file', () => {
+    let server: TestServer;
+    let workbench: Workbench;
+    let workspace: string;
+
+    before(async () => {
+      server = await startTestServer();
+      workspace = await serverWorkspace(server);
+      workbench = await openWorkbench({
+        extensionDevelopmentPath: REPOSITORY_ROOT,
+        workspace,
+        artifactsDir: path.join(ARTIFACTS, 'server'),
+      });
+      await openViewContainer(workbench.page, VIEW_CONTAINER);
+    });
+
+    after(async () => {
+      await workbench?.close();
+      await server?.close();
+      await rm(workspace, { recursive: true, force: true });
+    });
+
+    it('tree shows server and endpoints', async () => {
+      const { page } = workbench;
+      const serverRow = treeRow(page, 'Local test server');
+      await serverRow.waitFor({ timeout: 30_000 });
+      await expand(serverRow);
+      await expand(treeRow(page, /^Endpoints$/));
+      const token = treeRow(page, /^token_endpoint$/);
+      await token.waitFor({ timeout: 30_000 });
+      const description = await token.locator('.label-description').textContent();
+      assert.match(description ?? '', /^alias · 127\.0\.0\.1:\d+\/token$/);
+      await page.waitForFunction(
+        () =>
+          [...document.querySelectorAll('.part.sidebar .monaco-list-row .label-description')].some(
+            (element) => /^loaded \d/.test(element.textContent ?? ''),
+          ),
+        undefined,
+        { timeout: 15_000 },
+      );
+      const serverDescription = await serverRow.locator('.label-description').textContent();
+      assert.match(serverDescription ?? '', /^loaded \d/);
+      assert.match(serverDescription ?? '', /mTLS aliases/);
+      await takeScreenshot(page, ARTIFACTS, 'tree-endpoints');
+    });
+
+    it('client shows its certificate', async () => {
+      const { page } = workbench;
+      await expand(treeRow(page, /^Clients$/));
+      const client = treeRow(page, server.clients.tlsClientAuth.clientId);
+      await client.waitFor({ timeout: 10_000 });
+      await page.waitForFunction(
+        (label) =>
+          [...document.querySelectorAll('.part.sidebar .monaco-list-row')].some(
+            (row) =>
+              row.querySelector('.label-name')?.textContent === label &&
+              /CN=/.test(row.querySelector('.label-description')?.textContent ?? ''),
+          ),
+        server.clients.tlsClientAuth.clientId,
+        { timeout: 15_000 },
+      );
+      const description = await client.locator('.label-description').textContent();
+      assert.match(description ?? '', /^tls_client_auth · .*CN=.* · until \d{4}-\d{2}-\d{2}$/);
+    });
+
+    it('context menu refreshes the server', async () => {
+      const { page } = workbench;
+      const serverRow = treeRow(page, 'Local test server');
+      const before = (await serverRow.locator('.label-description').textContent()) ?? '';
+      assert.match(before, /^loaded \d/);
+      // The description shows the load time to the second, so a refresh a second later changes it.
+      await page.waitForTimeout(1100);
+      await contextMenuAction(page, serverRow, 'Refresh Server Metadata', 'context-menu-server');
+      await page.waitForFunction(
+        (previous) =>
+          [...document.querySelectorAll('.part.sidebar .monaco-list-row .label-description')].some(
+            (element) =>
+              /^loaded \d/.test(element.textContent ?? '') && element.textContent !== previous,
+          ),
+        before,
+        { timeout: 15_000 },
+      );
+      const after = (await serverRow.locator('.label-description').textContent()) ?? '';
+      assert.notEqual(after, before);
+    });
+
+    it('context menu runs client credentials', async () => {
+      const { page } = workbench;
+      const client = treeRow(page, server.clients.tlsClientAuth.clientId);
+      await contextMenuAction(page, client, 'Run Client Credentials', 'context-menu-client');
+      const runs = treeRow(page, /^Recent Runs$/);
+      await runs.waitFor({ timeout: 30_000 });
+      await expand(runs);
+      const run = treeRow(page, /^Client credentials$/);
+      await run.waitFor({ timeout: 30_000 });
+      await page.waitForFunction(
+        () =>
+          [...document.querySelectorAll('.part.sidebar .monaco-list-row .label-description')].some(
+            (element) => / · done · /.test(element.textContent ?? ''),
+          ),
+        undefined,
+        { timeout: 30_000 },
+      );
+      const description = await run.locator('.label-description').textContent();
+      assert.match(
+        description ?? '',
+        new RegExp(`^${server.clients.tlsClientAuth.clientId} · done · `),
+      );
+      const inspectorTab = page.locator('.part.editor .tab').filter({ hasText: 'Flow Inspector' });
+      await inspectorTab.first().waitFor({ timeout: 30_000 });
+      const { content } = await findWebviewFrames(page, 'Flow Inspector');
+      await content.waitForFunction(
+        () => (document.body.textContent ?? '').includes('Client credentials'),
+        undefined,
+        {
+          timeout: 30_000,
+        },
+      );
+      await takeScreenshot(page, ARTIFACTS, 'after-client-credentials');
+    });
+  });
+});
