@@ -5,7 +5,13 @@
  */
 import type { RecordedExchange } from '../src/engine/exchange';
 import type { FlowStep } from '../src/engine/flowRun';
-import type { HostMessage, RunSnapshot } from '../src/shared/inspectorProtocol';
+import type { InspectedToken } from '../src/engine/tokens';
+import type {
+  CertificateScanStatus,
+  HostMessage,
+  RunSnapshot,
+  ServerChoice,
+} from '../src/shared/inspectorProtocol';
 
 type Json = Record<string, unknown>;
 
@@ -25,6 +31,10 @@ function isOptional<T>(value: unknown, check: (value: unknown) => value is T): b
 }
 
 function isArrayOf<T>(value: unknown, check: (item: unknown) => item is T): value is T[] {
+  return Array.isArray(value) && value.every(check);
+}
+
+function isListOf(value: unknown, check: (item: unknown) => boolean): boolean {
   return Array.isArray(value) && value.every(check);
 }
 
@@ -191,7 +201,7 @@ function isBinding(value: unknown): boolean {
   }
 }
 
-function isToken(value: unknown): boolean {
+export function isToken(value: unknown): value is InspectedToken {
   return (
     isObject(value) &&
     isString(value.label) &&
@@ -237,6 +247,119 @@ export function isRunSnapshot(value: unknown): value is RunSnapshot {
   );
 }
 
+function isClientChoice(value: unknown): boolean {
+  return (
+    isObject(value) &&
+    isString(value.client_id) &&
+    isString(value.token_endpoint_auth_method) &&
+    typeof value.use_mtls_endpoint_aliases === 'boolean' &&
+    typeof value.hasCertificate === 'boolean' &&
+    isOptionalString(value.scope) &&
+    (value.resource === undefined || isArrayOf(value.resource, isString)) &&
+    isOptionalString(value.response_mode)
+  );
+}
+
+export function isServerChoice(value: unknown): value is ServerChoice {
+  return (
+    isObject(value) &&
+    isString(value.id) &&
+    isString(value.label) &&
+    isString(value.issuer) &&
+    Array.isArray(value.clients) &&
+    value.clients.every(isClientChoice)
+  );
+}
+
+function isPublicKey(value: unknown): boolean {
+  return isObject(value) && isString(value.type) && isString(value.label);
+}
+
+function isScannedCertificate(value: unknown): boolean {
+  return (
+    isCertificate(value) &&
+    isObject(value) &&
+    isString(value.id) &&
+    isString(value.file) &&
+    isNumber(value.blockIndex) &&
+    isString(value.serialNumber) &&
+    isString(value.validFrom) &&
+    isArrayOf(value.subjectAltNames, isString) &&
+    ['valid', 'expired', 'notYetValid'].includes(value.validity as string) &&
+    isOptionalString(value.validityProblem) &&
+    isPublicKey(value.publicKey) &&
+    typeof value.ca === 'boolean' &&
+    typeof value.selfSigned === 'boolean' &&
+    isOptionalString(value.friendlyName) &&
+    isArrayOf(value.warnings, isString) &&
+    isOptionalString(value.keyId)
+  );
+}
+
+function isScannedKey(value: unknown): boolean {
+  return (
+    isObject(value) &&
+    isString(value.id) &&
+    isString(value.file) &&
+    isString(value.encryption) &&
+    isPublicKey(value.publicKey) &&
+    isArrayOf(value.warnings, isString) &&
+    isArrayOf(value.certificateIds, isString)
+  );
+}
+
+function isEncryptedEntry(value: unknown): boolean {
+  return (
+    isObject(value) &&
+    isString(value.id) &&
+    isString(value.file) &&
+    (value.format === 'pem' || value.format === 'pkcs12') &&
+    isString(value.encryption) &&
+    (value.error === undefined || isRunError(value.error))
+  );
+}
+
+function isScanProblem(value: unknown): boolean {
+  return isObject(value) && isString(value.kind) && isString(value.file) && isRunError(value.error);
+}
+
+function isScanView(value: unknown): boolean {
+  return (
+    isObject(value) &&
+    isListOf(value.certificates, isScannedCertificate) &&
+    isListOf(value.keys, isScannedKey) &&
+    isListOf(value.encrypted, isEncryptedEntry) &&
+    isListOf(value.problems, isScanProblem) &&
+    isObject(value.counts) &&
+    isNumber(value.counts.files) &&
+    isString(value.checkedAt) &&
+    typeof value.truncated === 'boolean'
+  );
+}
+
+export function isScanStatus(value: unknown): value is CertificateScanStatus {
+  if (!isObject(value)) return false;
+  switch (value.state) {
+    case 'scanning':
+      return (
+        isNumber(value.filesRead) && (value.filesFound === undefined || isNumber(value.filesFound))
+      );
+    case 'done':
+      return isScanView(value.scan);
+    case 'failed':
+    case 'unavailable':
+      return isString(value.message);
+    default:
+      return false;
+  }
+}
+
+function isResponseMessage(value: Json): boolean {
+  if (!isString(value.requestId) || value.requestId.length === 0) return false;
+  if (value.ok === true) return true;
+  return value.ok === false && isString(value.error);
+}
+
 /** Returns the message typed when its shape is one the inspector can render, else undefined. */
 export function parseHostMessage(value: unknown): HostMessage | undefined {
   if (!isObject(value)) return undefined;
@@ -256,10 +379,14 @@ export function parseHostMessage(value: unknown): HostMessage | undefined {
       return isString(value.runId) && isStep(value.step) ? (value as HostMessage) : undefined;
     case 'selectRun':
       return isString(value.runId) ? (value as HostMessage) : undefined;
+    case 'servers':
+      return isArrayOf(value.servers, isServerChoice) ? (value as HostMessage) : undefined;
+    case 'certificates':
+      return isScanStatus(value.status) ? (value as HostMessage) : undefined;
+    case 'decode':
+      return isString(value.token) ? (value as HostMessage) : undefined;
     case 'response':
-      return isString(value.requestId) && typeof value.ok === 'boolean'
-        ? (value as HostMessage)
-        : undefined;
+      return isResponseMessage(value) ? (value as HostMessage) : undefined;
     default:
       return undefined;
   }

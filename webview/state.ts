@@ -1,21 +1,50 @@
 /**
- * The webview's copy of the runs and its UI state (selected run, expanded rows, active tab). Both
- * are saved through `vscode.setState`, so a webview recreated after hiding renders at once, before
- * the host's snapshot arrives.
+ * The webview's copy of the runs, servers and last certificate scan, and its UI state (view,
+ * selected run, expanded rows, active tab, the New run form). All of it is saved through
+ * `vscode.setState`, so a webview recreated after hiding renders at once, before the host's
+ * snapshot arrives. Tokens typed or pasted by the user are never saved.
  */
 import type { RecordedExchange } from '../src/engine/exchange';
 import type { FlowStep } from '../src/engine/flowRun';
-import type { HostMessage, RunSnapshot } from '../src/shared/inspectorProtocol';
-import { isRunSnapshot } from './hostMessages';
+import {
+  FLOW_KINDS,
+  type CertificateScanStatus,
+  type FlowKind,
+  type HostMessage,
+  type RunSnapshot,
+  type ServerChoice,
+} from '../src/shared/inspectorProtocol';
+import { isRunSnapshot, isScanStatus, isServerChoice } from './hostMessages';
 
 export const TAB_IDS = ['exchanges', 'routing', 'tokens', 'result'] as const;
 export type TabId = (typeof TAB_IDS)[number];
 
+export const VIEW_IDS = ['runs', 'newRun', 'certificates', 'decode'] as const;
+export type ViewId = (typeof VIEW_IDS)[number];
+
+/**
+ * What the New run form holds between renders and reloads. The token field is left out on
+ * purpose, so a pasted access or refresh token is never saved.
+ */
+export interface FormDraft {
+  flow: FlowKind;
+  serverId?: string;
+  client_id?: string;
+  /** Text fields by parameter name (scope, resource, claims, ...). */
+  fields: Record<string, string>;
+  /** Check boxes by name (usePar, pkce, use_mtls_endpoint_aliases). */
+  flags: Record<string, boolean>;
+  /** Extra parameter rows as typed, empty ones included. */
+  extra: Array<[string, string]>;
+}
+
 export interface UiState {
+  view: ViewId;
   selectedRunId?: string;
   /** Expanded exchange ids per run id. */
   expanded: Record<string, string[]>;
   tab: TabId;
+  form?: FormDraft;
 }
 
 /** What `vscode.setState` stores. Runs hold no client secret or refresh token. */
@@ -23,16 +52,24 @@ export interface SavedState {
   version: 1;
   ui: UiState;
   runs: RunSnapshot[];
+  servers?: ServerChoice[];
+  /** The last finished scan; a scan in progress is not saved. */
+  certificates?: CertificateScanStatus;
 }
 
 export type StoreChange =
   /** The whole list was replaced: a snapshot, a clear, or a restore. */
   | { kind: 'runs' }
   /** A run was started or replaced by a newer state. */
-  | { kind: 'run'; run: RunSnapshot }
+  | { kind: 'run'; run: RunSnapshot; added: boolean }
   | { kind: 'exchange'; run: RunSnapshot; exchange: RecordedExchange }
   | { kind: 'step'; run: RunSnapshot; step: FlowStep }
-  | { kind: 'selection' };
+  | { kind: 'selection' }
+  | { kind: 'view' }
+  | { kind: 'servers' }
+  | { kind: 'certificates' }
+  /** The host asked to decode a token in the Decode JWT view. */
+  | { kind: 'decode'; token: string };
 
 export interface Persistence {
   /** Saves the state; `soon` is set for UI changes, which should survive an immediate hide. */
@@ -44,6 +81,36 @@ function withoutStepGaps(run: unknown): unknown {
   if (run === null || typeof run !== 'object') return run;
   const steps = (run as { steps?: unknown }).steps;
   return Array.isArray(steps) ? { ...run, steps: steps.filter((step) => step != null) } : run;
+}
+
+function isStringRecord<T>(value: unknown, type: 'string' | 'boolean'): value is Record<string, T> {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    !Array.isArray(value) &&
+    Object.values(value).every((item) => typeof item === type)
+  );
+}
+
+function restoreDraft(value: unknown): FormDraft | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const draft = value as Partial<FormDraft>;
+  const extra = Array.isArray(draft.extra) ? draft.extra : [];
+  if (!FLOW_KINDS.includes(draft.flow as FlowKind)) return undefined;
+  return {
+    flow: draft.flow as FlowKind,
+    serverId: typeof draft.serverId === 'string' ? draft.serverId : undefined,
+    client_id: typeof draft.client_id === 'string' ? draft.client_id : undefined,
+    fields: isStringRecord<string>(draft.fields, 'string') ? { ...draft.fields } : {},
+    flags: isStringRecord<boolean>(draft.flags, 'boolean') ? { ...draft.flags } : {},
+    extra: extra.filter(
+      (row): row is [string, string] =>
+        Array.isArray(row) &&
+        row.length === 2 &&
+        typeof row[0] === 'string' &&
+        typeof row[1] === 'string',
+    ),
+  };
 }
 
 /** Reads a saved state, dropping runs and fields whose shape is not the current one. */
@@ -58,20 +125,28 @@ export function restoreState(value: unknown): SavedState | undefined {
   for (const [runId, ids] of Object.entries(ui.expanded ?? {})) {
     if (Array.isArray(ids)) expanded[runId] = ids.filter((id) => typeof id === 'string');
   }
+  const certificates = saved.certificates;
   return {
     version: 1,
     runs: saved.runs.map(withoutStepGaps).filter(isRunSnapshot),
+    servers: Array.isArray(saved.servers) ? saved.servers.filter(isServerChoice) : undefined,
+    certificates:
+      isScanStatus(certificates) && certificates.state === 'done' ? certificates : undefined,
     ui: {
+      view: VIEW_IDS.includes(ui.view as ViewId) ? (ui.view as ViewId) : 'runs',
       selectedRunId: typeof ui.selectedRunId === 'string' ? ui.selectedRunId : undefined,
       expanded,
       tab: TAB_IDS.includes(ui.tab as TabId) ? (ui.tab as TabId) : 'exchanges',
+      form: restoreDraft(ui.form),
     },
   };
 }
 
 export class InspectorStore {
   private runList: RunSnapshot[] = [];
-  private ui: UiState = { expanded: {}, tab: 'exchanges' };
+  private ui: UiState = { view: 'runs', expanded: {}, tab: 'exchanges' };
+  private serverList: ServerChoice[] | undefined;
+  private scanStatus: CertificateScanStatus | undefined;
   private readonly listeners = new Set<(change: StoreChange) => void>();
 
   constructor(
@@ -81,7 +156,38 @@ export class InspectorStore {
     if (saved) {
       this.runList = saved.runs;
       this.ui = saved.ui;
+      this.serverList = saved.servers;
+      this.scanStatus = saved.certificates;
     }
+  }
+
+  get view(): ViewId {
+    return this.ui.view;
+  }
+
+  /** The configured servers, or undefined until the host has sent them. */
+  get servers(): readonly ServerChoice[] | undefined {
+    return this.serverList;
+  }
+
+  get certificates(): CertificateScanStatus | undefined {
+    return this.scanStatus;
+  }
+
+  get form(): FormDraft | undefined {
+    return this.ui.form;
+  }
+
+  setView(view: ViewId): void {
+    if (this.ui.view === view) return;
+    this.ui.view = view;
+    this.emit({ kind: 'view' }, true);
+  }
+
+  /** Keeps the New run form's values; the caller leaves out the token. */
+  setForm(draft: FormDraft): void {
+    this.ui.form = draft;
+    this.save(true);
   }
 
   get runs(): readonly RunSnapshot[] {
@@ -154,8 +260,20 @@ export class InspectorStore {
       case 'selectRun':
         this.select(message.runId);
         return;
+      case 'servers':
+        this.serverList = message.servers;
+        this.emit({ kind: 'servers' }, false);
+        return;
+      case 'certificates':
+        this.scanStatus = message.status;
+        // Progress messages arrive often; only a finished scan is worth saving soon.
+        this.emit({ kind: 'certificates' }, message.status.state !== 'scanning');
+        return;
+      case 'decode':
+        this.emit({ kind: 'decode', token: message.token }, false);
+        return;
       case 'response':
-        // The webview sends no requests yet, so no response is awaited.
+        // Responses go to the request tracker, which main.ts hands them to.
         return;
     }
   }
@@ -178,7 +296,7 @@ export class InspectorStore {
     const index = this.runList.findIndex((existing) => existing.id === run.id);
     if (index >= 0) this.runList[index] = run;
     else this.runList.push(run);
-    this.emit({ kind: 'run', run }, false);
+    this.emit({ kind: 'run', run, added: index < 0 }, false);
     if (this.ui.selectedRunId === undefined || !this.selectedRun) this.select(run.id);
   }
 
@@ -210,6 +328,10 @@ export class InspectorStore {
   }
 
   private save(soon: boolean): void {
-    this.persistence.save({ version: 1, ui: this.ui, runs: this.runList }, soon);
+    const certificates = this.scanStatus?.state === 'done' ? this.scanStatus : undefined;
+    this.persistence.save(
+      { version: 1, ui: this.ui, runs: this.runList, servers: this.serverList, certificates },
+      soon,
+    );
   }
 }
