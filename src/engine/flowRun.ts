@@ -27,6 +27,34 @@ export type StepListener = (step: FlowStep) => void;
  */
 export type JwksCache = jose.JWKSCacheInput;
 
+/** jose's default `cacheMaxAge` for a remote JWKS: a cached JWKS older than this is refetched. */
+const JWKS_MAX_AGE_MS = 10 * 60 * 1000;
+
+/** A local key set built from the JWKS that a JwksCache held for one jwks_uri. */
+interface CachedKeySet {
+  url: string;
+  jwks: jose.JSONWebKeySet;
+  getKey: jose.JWTVerifyGetKey;
+}
+
+/**
+ * Key sets by the caller's JwksCache object, so runs that share a cache also share the keys
+ * jose imported from it. A new remote JWKS per run would import every key again.
+ */
+const keySets = new WeakMap<JwksCache, CachedKeySet>();
+
+/** Returns a local key set for a fresh cached JWKS of `url`, or undefined when none is cached. */
+function cachedKeySet(cache: JwksCache, url: string): jose.JWTVerifyGetKey | undefined {
+  const { jwks, uat } = cache;
+  if (!jwks || uat === undefined || Date.now() >= uat + JWKS_MAX_AGE_MS) return undefined;
+  let entry = keySets.get(cache);
+  if (entry?.url !== url || entry.jwks !== jwks) {
+    entry = { url, jwks, getKey: jose.createLocalJWKSet(jwks) };
+    keySets.set(cache, entry);
+  }
+  return entry.getKey;
+}
+
 export interface FlowRunOptions {
   http: HttpClient;
   metadata: ServerMetadata;
@@ -109,7 +137,12 @@ export class FlowRun {
     return this.clientAuth;
   }
 
-  /** Keys from `jwks_uri`, fetched through the recording client; undefined without a jwks_uri. */
+  /**
+   * Keys from `jwks_uri`, fetched through the recording client; undefined without a jwks_uri.
+   * With a JwksCache, keys come from a key set shared by every run with that cache while the
+   * cached JWKS is fresh. Otherwise, and when no cached key matches, a remote JWKS fetches the
+   * document as before (jose waits 30 s between refetches for an unknown `kid`).
+   */
   keys(): KeySource | undefined {
     if (this.keySource !== null) return this.keySource;
     const route = routeEndpoint(this.metadata, 'jwks_uri', this.routingOptions());
@@ -117,17 +150,35 @@ export class FlowRun {
       this.keySource = undefined;
       return undefined;
     }
-    const fetch = this.http.fetchFor({
-      endpoint: 'jwks_uri',
-      route,
-      signal: this.signal,
-      onRecorded: (exchange) => this.record(exchange),
-    });
-    const getKey = jose.createRemoteJWKSet(new URL(route.url), {
-      [jose.customFetch]: fetch as unknown as jose.FetchImplementation,
-      [jose.jwksCache]: this.options.jwksCache,
-    } as jose.RemoteJWKSetOptions);
-    this.keySource = { getKey, name: route.url };
+    const url = route.url;
+    const cache = this.options.jwksCache;
+    let remote: jose.JWTVerifyGetKey | undefined;
+    const remoteKeys = (): jose.JWTVerifyGetKey => {
+      if (remote) return remote;
+      const fetch = this.http.fetchFor({
+        endpoint: 'jwks_uri',
+        route,
+        signal: this.signal,
+        onRecorded: (exchange) => this.record(exchange),
+      });
+      remote = jose.createRemoteJWKSet(new URL(url), {
+        [jose.customFetch]: fetch as unknown as jose.FetchImplementation,
+        [jose.jwksCache]: cache,
+      } as jose.RemoteJWKSetOptions);
+      return remote;
+    };
+    const getKey: jose.JWTVerifyGetKey = async (header, token) => {
+      const local = cache && cachedKeySet(cache, url);
+      if (local) {
+        try {
+          return await local(header, token);
+        } catch (error) {
+          if (!(error instanceof jose.errors.JWKSNoMatchingKey)) throw error;
+        }
+      }
+      return remoteKeys()(header, token);
+    };
+    this.keySource = { getKey, name: url };
     return this.keySource;
   }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { fetch, Headers, Response } from 'undici';
+import { Headers, Response, type Dispatcher } from 'undici';
 import { AgentPool, type ConnectionSettings, type PooledAgent } from './agentPool';
 import type { LoadedClientCertificate } from './credentials';
 import { ExplorerError } from './errors';
@@ -31,7 +31,11 @@ export interface HttpRequest {
   /** Configured on the connection when given; the server decides whether to ask for it. */
   clientCertificate?: LoadedClientCertificate;
   signal?: AbortSignal;
-  redirect?: 'manual' | 'follow' | 'error';
+  /**
+   * `manual` (the default) returns a redirect response as it is; `error` rejects it. Redirects are
+   * never followed, so each one is recorded and shown as its own exchange.
+   */
+  redirect?: 'manual' | 'error';
   /** Receives this request's exchange, after the client-wide listeners. */
   onRecorded?: ExchangeListener;
 }
@@ -87,23 +91,48 @@ function recordBody(text: string, contentType: string | null): RecordedBody | un
   return { contentType: contentType ?? undefined, text: redactedText, redacted };
 }
 
+const UTF8 = new TextDecoder();
+
+/** Copies the response headers of undici's `request()` into a Headers object. */
+function responseHeaders(raw: Dispatcher.ResponseData['headers']): Headers {
+  const headers = new Headers();
+  for (const name in raw) {
+    const value = raw[name];
+    if (Array.isArray(value)) for (const item of value) headers.append(name, item);
+    else if (value !== undefined) headers.append(name, value);
+  }
+  return headers;
+}
+
+/** A response as received: status line, headers and the whole body. */
+interface ReceivedResponse {
+  status: number;
+  statusText: string;
+  headers: Headers;
+  bytes: Uint8Array;
+}
+
 function originKey(url: URL): string {
   const port = url.port || (url.protocol === 'https:' ? '443' : '80');
   return `${url.hostname}:${port}`;
 }
 
 /**
- * The explorer's HTTP client: undici's fetch over pooled agents, with timeouts, a response size
+ * The explorer's HTTP client: undici's `request()` over pooled agents, with timeouts, a response size
  * cap and cancellation, recording every exchange with secrets redacted.
  */
 export class HttpClient {
   readonly settings: HttpClientSettings;
   private readonly pool: AgentPool;
   private readonly listeners = new Set<ExchangeListener>();
+  private agentSettings: ConnectionSettings;
+  private agentsByCertificate = new WeakMap<LoadedClientCertificate, PooledAgent>();
+  private agentWithoutCertificate: PooledAgent | undefined;
 
   constructor(settings: Partial<HttpClientSettings> = {}, pool = new AgentPool()) {
     this.settings = { ...DEFAULT_HTTP_SETTINGS, ...settings };
     this.pool = pool;
+    this.agentSettings = { ...this.settings };
   }
 
   /** Registers a listener for completed exchanges; the returned function removes it. */
@@ -126,7 +155,7 @@ export class HttpClient {
    * failures reject with an ExplorerError after the failed exchange has been recorded.
    */
   async send(request: HttpRequest): Promise<HttpResult> {
-    const pooled = this.pool.get(this.settings, request.clientCertificate);
+    const pooled = this.agentFor(request.clientCertificate);
     const headers = new Headers(request.headers);
     const body = request.body == null ? undefined : request.body.toString();
     const url = new URL(request.url);
@@ -134,16 +163,8 @@ export class HttpClient {
     const started = performance.now();
 
     try {
-      const raw = await fetch(url, {
-        method: request.method,
-        headers,
-        body,
-        redirect: request.redirect ?? 'manual',
-        signal: request.signal,
-        dispatcher: pooled.agent,
-      });
-      const bytes = await this.readCapped(raw, request, exchange);
-      const response = this.completeExchange(exchange, raw, bytes, pooled, url);
+      const received = await this.transmit(pooled, url, request, headers, body, exchange);
+      const response = this.completeExchange(exchange, received, pooled, url);
       return { response, exchange };
     } catch (error) {
       const failure =
@@ -164,16 +185,14 @@ export class HttpClient {
    */
   fetchFor(context: EndpointContext): RecordingFetch {
     return async (url, init) => {
-      if (
-        context.route?.url !== undefined &&
-        new URL(url).href !== new URL(context.route.url).href
-      ) {
+      const routed = context.route?.url;
+      if (routed !== undefined && url !== routed && new URL(url).href !== new URL(routed).href) {
         throw new ExplorerError(
           'ROUTING_MISMATCH',
-          `${context.endpoint} was about to be sent to ${url}, but the routing table chose ${context.route.url}.`,
+          `${context.endpoint} was about to be sent to ${url}, but the routing table chose ${routed}.`,
           {
             hint: 'This is a bug in OAuth Explorer; the request was not sent. Please report it with the metadata.',
-            detail: { endpoint: context.endpoint, url, expected: context.route.url },
+            detail: { endpoint: context.endpoint, url, expected: routed },
           },
         );
       }
@@ -186,7 +205,8 @@ export class HttpClient {
         route: context.route,
         clientCertificate: context.clientCertificate,
         signal: mergeSignals(context.signal, init?.signal ?? undefined),
-        redirect: init?.redirect as HttpRequest['redirect'],
+        // oauth4webapi and jose ask for `manual`; `follow` is treated as `manual` too.
+        redirect: init?.redirect === 'error' ? 'error' : 'manual',
         onRecorded: context.onRecorded,
       });
       return response;
@@ -220,47 +240,100 @@ export class HttpClient {
     };
   }
 
-  /** Reads the body up to the size cap, so an endless or huge response cannot exhaust memory. */
-  private async readCapped(
-    raw: Response,
-    request: HttpRequest,
-    exchange: RecordedExchange,
-  ): Promise<Uint8Array> {
-    const limit = this.settings.maxResponseBytes;
-    const declared = Number(raw.headers.get('content-length') ?? NaN);
-    if (Number.isFinite(declared) && declared > limit) {
-      await raw.body?.cancel().catch(() => undefined);
-      throw this.tooLarge(request, exchange, raw, declared, 'declares');
+  /**
+   * Returns the pooled agent for a certificate. The pool derives its key from a hash of the
+   * certificate and key, so the agent is remembered per certificate object here and the hash is
+   * computed once per certificate, not once per request.
+   */
+  private agentFor(certificate: LoadedClientCertificate | undefined): PooledAgent {
+    const settingsChanged =
+      this.agentSettings.connectTimeoutMs !== this.settings.connectTimeoutMs ||
+      this.agentSettings.responseTimeoutMs !== this.settings.responseTimeoutMs ||
+      this.agentSettings.extraCaPem !== this.settings.extraCaPem;
+    if (settingsChanged) {
+      this.agentSettings = { ...this.settings };
+      this.agentsByCertificate = new WeakMap();
+      this.agentWithoutCertificate = undefined;
     }
-    if (!raw.body) return new Uint8Array(0);
+    if (!certificate) {
+      this.agentWithoutCertificate ??= this.pool.get(this.settings);
+      return this.agentWithoutCertificate;
+    }
+    let pooled = this.agentsByCertificate.get(certificate);
+    if (!pooled) {
+      pooled = this.pool.get(this.settings, certificate);
+      this.agentsByCertificate.set(certificate, pooled);
+    }
+    return pooled;
+  }
 
-    const chunks: Uint8Array[] = [];
-    let total = 0;
-    const reader = raw.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.byteLength;
-      if (total > limit) {
-        await reader.cancel().catch(() => undefined);
-        throw this.tooLarge(request, exchange, raw, total, 'sent at least');
-      }
-      chunks.push(value);
+  /**
+   * Sends the request with undici's `request()` and reads the body up to the size cap, so an
+   * endless or huge response cannot exhaust memory. `request()` is undici's fetch without the
+   * WHATWG layer: the same agent, connections, timeouts and errors, but no web streams, which cost
+   * more than the small bodies of OAuth responses.
+   *
+   * NOTE: unlike fetch, `request()` sends no `accept-encoding` and does not decompress, so a
+   * server that compresses a response anyway is recorded and parsed as compressed bytes.
+   */
+  private async transmit(
+    pooled: PooledAgent,
+    url: URL,
+    request: HttpRequest,
+    headers: Headers,
+    body: string | undefined,
+    exchange: RecordedExchange,
+  ): Promise<ReceivedResponse> {
+    const raw = await pooled.agent.request({
+      origin: url.origin,
+      path: `${url.pathname}${url.search}`,
+      method: request.method as Dispatcher.HttpMethod,
+      headers: Object.fromEntries(headers),
+      body,
+      signal: request.signal,
+    });
+    const received: ReceivedResponse = {
+      status: raw.statusCode,
+      statusText: raw.statusText,
+      headers: responseHeaders(raw.headers),
+      bytes: new Uint8Array(0),
+    };
+    if (request.redirect === 'error' && received.status >= 300 && received.status < 400) {
+      raw.body.destroy();
+      throw new TypeError(`The server redirected with HTTP ${received.status}, which is rejected.`);
     }
-    return Buffer.concat(chunks, total);
+
+    const limit = this.settings.maxResponseBytes;
+    const declared = Number(received.headers.get('content-length') ?? NaN);
+    if (Number.isFinite(declared) && declared > limit) {
+      raw.body.destroy();
+      throw this.tooLarge(request, exchange, received, declared, 'declares');
+    }
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for await (const chunk of raw.body as AsyncIterable<Buffer>) {
+      total += chunk.byteLength;
+      if (total > limit) {
+        raw.body.destroy();
+        throw this.tooLarge(request, exchange, received, total, 'sent at least');
+      }
+      chunks.push(chunk);
+    }
+    received.bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
+    return received;
   }
 
   private tooLarge(
     request: HttpRequest,
     exchange: RecordedExchange,
-    raw: Response,
+    received: ReceivedResponse,
     size: number,
     verb: string,
   ): ExplorerError {
     exchange.response = {
-      status: raw.status,
-      statusText: raw.statusText,
-      headers: headerPairs(raw.headers),
+      status: received.status,
+      statusText: received.statusText,
+      headers: headerPairs(received.headers),
       size,
     };
     return new ExplorerError(
@@ -273,26 +346,26 @@ export class HttpClient {
     );
   }
 
+  /** Records the response and returns it as a fetch Response that oauth4webapi and jose accept. */
   private completeExchange(
     exchange: RecordedExchange,
-    raw: Response,
-    bytes: Uint8Array,
+    received: ReceivedResponse,
     pooled: PooledAgent,
     url: URL,
   ): Response {
-    const text = new TextDecoder().decode(bytes);
+    const { status, statusText, headers, bytes } = received;
     exchange.response = {
-      status: raw.status,
-      statusText: raw.statusText,
-      headers: headerPairs(raw.headers),
-      body: recordBody(text, raw.headers.get('content-type')),
+      status,
+      statusText,
+      headers: headerPairs(headers),
+      body: recordBody(UTF8.decode(bytes), headers.get('content-type')),
       size: bytes.byteLength,
     };
     this.attachTls(exchange, pooled, url);
-    return new Response(NULL_BODY_STATUSES.has(raw.status) ? null : bytes, {
-      status: raw.status,
-      statusText: raw.statusText,
-      headers: raw.headers,
+    return new Response(NULL_BODY_STATUSES.has(status) ? null : bytes, {
+      status,
+      statusText,
+      headers,
     });
   }
 

@@ -3,6 +3,7 @@ import { runAuthorizationCode } from '../../src/engine/authorizationCode';
 import type { ClientAuthMethod } from '../../src/engine/clientAuth';
 import { isExplorerError } from '../../src/engine/errors';
 import type { RecordedExchange } from '../../src/engine/exchange';
+import { FlowRun, type JwksCache } from '../../src/engine/flowRun';
 import type { HttpClient } from '../../src/engine/httpClient';
 import type { ServerMetadata } from '../../src/engine/metadata';
 import {
@@ -16,6 +17,12 @@ import {
 import type { DecodedJws } from '../../src/engine/tokens';
 import { API_RESOURCE, startTestServer, type TestServer } from '../server/provider';
 import { discoverMetadata, headlessBrowser, newRun, profileFor, testHttpClient } from './helpers';
+
+/** A valid P-256 public point (the generator of the curve), for a JWK that signs nothing here. */
+const RETIRED_EC_POINT = {
+  x: 'axfR8uEsQkf4vOblY6RA8ncDfYEt6zOg9KE5RdiYwpY',
+  y: 'T-NC4v4af5uO5-tKfA-eFivOM1drMV7Oy7ZAaDe_UfU',
+};
 
 function claimsOf(token: { decoded?: unknown }): Record<string, unknown> {
   return (token.decoded as DecodedJws).claims ?? {};
@@ -120,6 +127,38 @@ describe('flows against the test server', function () {
         await runClientCredentials(newRun(http, metadata, profile), {});
       }
       assert.equal(http.handshakes, before);
+    });
+
+    it('shares cached JWKS keys across runs', async () => {
+      const profile = await profileFor(server, 'tls_client_auth');
+      const jwksCache: JwksCache = {};
+      const runWithCache = () =>
+        new FlowRun({ http, metadata, client: profile, title: 'Client credentials', jwksCache });
+      const first = runWithCache();
+      await runClientCredentials(first, { resource: [API_RESOURCE] });
+      assert.ok(first.exchanges.some((exchange) => exchange.endpoint === 'jwks_uri'));
+      assert.ok(jwksCache.jwks);
+
+      const second = runWithCache();
+      const result = await runClientCredentials(second, { resource: [API_RESOURCE] });
+      const accessToken = result.tokens.find((token) => token.label === 'access_token');
+      assert.equal(accessToken?.verification.status, 'verified');
+      assert.ok(!second.exchanges.some((exchange) => exchange.endpoint === 'jwks_uri'));
+    });
+
+    it('refetches the JWKS for an unknown kid', async () => {
+      const profile = await profileFor(server, 'tls_client_auth');
+      // A fresh cache whose only key matches no token, as after the server rotated its keys.
+      const jwksCache: JwksCache = {
+        uat: Date.now() - 60_000,
+        jwks: { keys: [{ kty: 'EC', crv: 'P-256', kid: 'retired', ...RETIRED_EC_POINT }] },
+      };
+      const run = new FlowRun({ http, metadata, client: profile, title: 'Rotated', jwksCache });
+      const result = await runClientCredentials(run, { resource: [API_RESOURCE] });
+      const accessToken = result.tokens.find((token) => token.label === 'access_token');
+      assert.equal(accessToken?.verification.status, 'verified');
+      assert.ok(run.exchanges.some((exchange) => exchange.endpoint === 'jwks_uri'));
+      assert.notEqual(jwksCache.jwks?.keys[0]?.kid, 'retired');
     });
   });
 
