@@ -382,6 +382,23 @@ export function defineWorkflowTests(): void {
       );
     });
 
+    it('copy refresh token from storage', async () => {
+      const server = testServer();
+      const label = await vscode.commands.executeCommand('oauthExplorer.copyToken', {
+        serverId: SERVER_ID,
+        client_id: server.tlsClient.clientId,
+        label: 'refresh_token',
+      });
+      assert.equal(label, 'refresh_token');
+      const stored = await explorer.secrets.get(
+        SERVER_ID,
+        server.tlsClient.clientId,
+        'refreshToken',
+      );
+      assert.ok(stored, 'no refresh token is stored');
+      assert.equal(await vscode.env.clipboard.readText(), stored);
+    });
+
     it('export run as curl script', async () => {
       const server = testServer();
       const script = await vscode.commands.executeCommand<{

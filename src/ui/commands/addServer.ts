@@ -9,6 +9,7 @@ import type { SecretStore } from '../secrets';
 import type { ServerSessions } from '../serverSessions';
 import type { ServerScope, ServerStore, StoredServer } from '../serverStore';
 import { promptClient, storeClientSecrets, type ClientArgument } from './clientCommands';
+import { withCancellableProgress } from '../progress';
 import { pickPemFile } from './pickers';
 
 /** Arguments of the Add Server command when it is run without prompts. */
@@ -126,7 +127,11 @@ export async function addServer(
   await store.addServer(config, scope);
   sessions.forget(id);
   const stored = store.get(id)!;
-  const loaded = await sessions.discover(stored).catch((error: Error) => {
+  const loaded = await withCancellableProgress(
+    `Loading the metadata of ${config.issuer}`,
+    undefined,
+    (signal) => sessions.discover(stored, signal),
+  ).catch((error: Error) => {
     void vscode.window.showWarningMessage(
       `The server was added, but loading its metadata failed: ${error.message} If it uses a CA that this machine does not trust, add the CA with Edit Server.`,
     );

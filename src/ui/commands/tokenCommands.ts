@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
+import type { ClientConfig } from '../../config/serverConfig';
 import type { ClientProfile } from '../../engine/clientAuth';
 import type { InspectedToken, KeySource } from '../../engine/tokens';
 import type { RunSnapshot } from '../../shared/inspectorProtocol';
@@ -195,25 +196,11 @@ export async function decodeJwt(
   return snapshot;
 }
 
-/**
- * Copies a token to the clipboard: one of a run's tokens, or a client's refresh token from
- * SecretStorage. Returns the label of the token copied, never the token.
- */
-export async function copyToken(
-  argument: unknown,
-  store: ServerStore,
-  runs: RunRegistry,
-  secrets: SecretStore,
-): Promise<string | undefined> {
+type ClientTarget = { server: StoredServer; client: ClientConfig };
+
+/** Lists the tokens of the given runs, newest run first, with only `label` when it is given. */
+function runTokenChoices(candidates: RunSnapshot[], wanted: string | undefined): TokenItem[] {
   const items: TokenItem[] = [];
-  const runIdArgument =
-    isTreeNode(argument) && argument.kind === 'run'
-      ? argument.run.id
-      : stringMember(argument, 'runId');
-  const candidates = runIdArgument
-    ? [runs.get(runIdArgument)].filter((run) => run !== undefined)
-    : [...runs.all()].reverse();
-  const wanted = stringMember(argument, 'label');
   for (const run of candidates) {
     for (const token of run.tokens) {
       if (wanted && token.label !== wanted) continue;
@@ -225,30 +212,71 @@ export async function copyToken(
       });
     }
   }
+  return items;
+}
+
+/** Lists the refresh tokens kept in SecretStorage for the given clients, without reading them out. */
+async function storedRefreshChoices(targets: ClientTarget[], secrets: SecretStore) {
+  const items: TokenItem[] = [];
+  for (const { server, client } of targets) {
+    if (!(await secrets.get(server.config.id, client.client_id, 'refreshToken'))) continue;
+    items.push({
+      label: 'refresh_token',
+      description: `${client.client_id} at ${server.config.label ?? server.config.issuer}, from secret storage`,
+      stored: true,
+      hint: `${server.config.id}\n${client.client_id}`,
+    });
+  }
+  return items;
+}
+
+/**
+ * Copies a token to the clipboard: one of a run's tokens, or a client's refresh token from
+ * SecretStorage. The argument narrows the choice: a run (node or `runId`), a client (node or
+ * `serverId` and `client_id`), and a token `label`. Returns the label of the token copied.
+ */
+export async function copyToken(
+  argument: unknown,
+  store: ServerStore,
+  runs: RunRegistry,
+  secrets: SecretStore,
+): Promise<string | undefined> {
+  const runId =
+    isTreeNode(argument) && argument.kind === 'run'
+      ? argument.run.id
+      : stringMember(argument, 'runId');
   const clientNode = isTreeNode(argument) && argument.kind === 'client' ? argument : undefined;
-  const clientIds = clientNode
-    ? [{ server: clientNode.server, client: clientNode.client }]
-    : runIdArgument
+  const named =
+    !runId && stringMember(argument, 'client_id')
+      ? await clientArgument(argument, store, 'copy a token of')
+      : undefined;
+  const single: ClientTarget | undefined = clientNode ?? named;
+  const wanted = stringMember(argument, 'label');
+
+  const candidates = runId
+    ? [runs.get(runId)].filter((run) => run !== undefined)
+    : [...runs.all()]
+        .reverse()
+        .filter(
+          (run) =>
+            !single ||
+            (run.serverId === single.server.config.id && run.client_id === single.client.client_id),
+        );
+  const targets: ClientTarget[] = single
+    ? [single]
+    : runId
       ? []
       : store
           .all()
           .flatMap((server) => server.config.clients.map((client) => ({ server, client })));
-  if (!wanted || wanted === 'refresh_token') {
-    for (const { server, client } of clientIds) {
-      if (await secrets.get(server.config.id, client.client_id, 'refreshToken')) {
-        items.push({
-          label: 'refresh_token',
-          description: `${client.client_id} at ${server.config.label ?? server.config.issuer}, from secret storage`,
-          stored: true,
-          hint: `${server.config.id}\n${client.client_id}`,
-        });
-      }
-    }
-  }
+  const items = runTokenChoices(candidates, wanted);
+  if (!wanted || wanted === 'refresh_token')
+    items.push(...(await storedRefreshChoices(targets, secrets)));
   if (items.length === 0)
     throw new Error('No token to copy: run a flow that returns tokens first.');
+
   const picked =
-    items.length === 1 && (runIdArgument || clientNode || wanted)
+    items.length === 1 && (runId || single || wanted)
       ? items[0]!
       : await vscode.window.showQuickPick(items, { title: 'Token to copy' });
   if (!picked) return undefined;
