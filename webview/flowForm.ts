@@ -221,7 +221,9 @@ export class FlowForm {
   private draftClient: string | undefined;
 
   private restore(draft: FormDraft | undefined): void {
-    this.flow.control.value = draft?.flow ?? 'clientCredentials';
+    // Options carry the selection as an attribute, because the dropdown reads its options only
+    // after they are slotted and would reset a value set before that.
+    setChoices(this.flow.control, this.choicesOf(this.flow), draft?.flow);
     this.draftServer = draft?.serverId;
     this.draftClient = draft?.client_id;
     for (const [name, field] of Object.entries(this.text)) {
