@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import {
@@ -54,6 +54,22 @@ function build(): void {
   assert.equal(result.status, 0, `node esbuild.mjs failed with exit code ${result.status}`);
 }
 
+/** Waits for the quick input whose title is `title`. */
+async function quickInputWithTitle(page: Page, title: string): Promise<Locator> {
+  const widget = page.locator('.quick-input-widget').filter({
+    has: page.locator('.quick-input-title', { hasText: title }),
+  });
+  await widget.waitFor({ state: 'visible', timeout: 15_000 });
+  return widget;
+}
+
+/** Types `text` (or nothing, to accept the first item) into the quick input titled `title`. */
+async function answerQuickInput(page: Page, title: string, text?: string): Promise<void> {
+  const widget = await quickInputWithTitle(page, title);
+  if (text !== undefined) await widget.locator('input').fill(text);
+  await page.keyboard.press('Enter');
+}
+
 describe('Servers view in the workbench', () => {
   before(async () => {
     build();
@@ -95,6 +111,38 @@ describe('Servers view in the workbench', () => {
         1,
       );
       await takeScreenshot(page, ARTIFACTS, 'welcome-view');
+    });
+
+    it('Add Server asks step by step', async () => {
+      const { page } = workbench;
+      // Nothing listens on port 9 here, so loading the metadata fails at once.
+      const issuer = 'https://127.0.0.1:9';
+      await page
+        .locator('.part.sidebar .welcome-view-content')
+        .getByRole('button', { name: 'Add Server' })
+        .click();
+      await answerQuickInput(page, 'Add Server (1/4): issuer', issuer);
+      await answerQuickInput(page, 'Add Server (2/4): discovery');
+      await answerQuickInput(page, 'Add Server (3/4): keep the server in');
+      await quickInputWithTitle(page, 'Add Client: client_id');
+      await takeScreenshot(page, ARTIFACTS, 'add-server-client-prompt');
+      await page.keyboard.press('Escape');
+
+      const row = treeRow(page, issuer);
+      await row.waitFor({ timeout: 15_000 });
+      const description = await row.locator('.label-description').textContent();
+      assert.match(description ?? '', /^failed/);
+      const file = await readFile(path.join(workspace, '.vscode', 'oauth-explorer.json'), 'utf8');
+      const servers = (JSON.parse(file) as { servers: { issuer: string }[] }).servers;
+      assert.deepEqual(
+        servers.map((entry) => entry.issuer),
+        [issuer],
+      );
+      await page
+        .getByText('The server was added, but loading its metadata failed')
+        .first()
+        .waitFor();
+      await takeScreenshot(page, ARTIFACTS, 'add-server-failed-metadata');
     });
   });
 
