@@ -63,6 +63,10 @@ async function main(): Promise<number> {
         clientId: clients.clientSecretBasic.clientId,
         clientSecret: clients.clientSecretBasic.clientSecret,
       },
+      expiredCertificate: {
+        certificateFile: certificates.expiredClient.certificate,
+        keyFile: certificates.expiredClient.key,
+      },
     };
 
     const controller = new AbortController();

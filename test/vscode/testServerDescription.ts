@@ -8,4 +8,6 @@ export interface TestServerDescription {
   caFile: string;
   tlsClient: { clientId: string; certificateFile: string; keyFile: string; thumbprint: string };
   secretClient: { clientId: string; clientSecret: string };
+  /** A CA-signed client certificate whose validity ended in the past, and its key. */
+  expiredCertificate: { certificateFile: string; keyFile: string };
 }

@@ -252,6 +252,34 @@ export function defineWorkflowTests(): void {
       assert.ok(!(await configText(explorer)).includes('extra-client'));
     });
 
+    it('expired certificate shown as a warning', async () => {
+      const { expiredCertificate } = testServer();
+      await vscode.commands.executeCommand('oauthExplorer.addClient', {
+        serverId: SERVER_ID,
+        client: {
+          client_id: 'expired-client',
+          token_endpoint_auth_method: 'tls_client_auth',
+          ...expiredCertificate,
+        },
+      });
+      const item = await waitFor('the expired certificate', async () => {
+        const node = (await clientNodes(explorer)).find(
+          (entry) => entry.kind === 'client' && entry.client.client_id === 'expired-client',
+        );
+        const candidate = node && itemOf(explorer, node);
+        return candidate && /expired/.test(String(candidate.description)) ? candidate : undefined;
+      });
+      assert.match(String(item.description), /CN=.* · expired \d{4}-\d{2}-\d{2}$/);
+      assert.equal((item.iconPath as vscode.ThemeIcon).id, 'warning');
+      const tooltip = (item.tooltip as vscode.MarkdownString).value.replace(/&nbsp;/g, ' ');
+      assert.match(tooltip, /Warning: The client certificate expired on/);
+      await vscode.commands.executeCommand('oauthExplorer.removeClient', {
+        serverId: SERVER_ID,
+        client_id: 'expired-client',
+        confirmed: true,
+      });
+    });
+
     it('select certificate writes both files', async () => {
       const server = testServer();
       await vscode.commands.executeCommand('oauthExplorer.selectCertificate', {

@@ -82,7 +82,7 @@ export async function showError(
   log: Log,
 ): Promise<void> {
   const actions = actionsFor(errorCode(error), context);
-  if (error instanceof ConfigFileError) {
+  if (error instanceof ConfigFileError && error.problem) {
     const line = error.problem?.line;
     actions.unshift({
       label: 'Open File',
