@@ -266,5 +266,46 @@ describe('Servers view in the workbench', () => {
       );
       await takeScreenshot(page, ARTIFACTS, 'after-client-credentials');
     });
+
+    it('certificate picker pairs certificate and key', async () => {
+      const { page } = workbench;
+      const clientId = server.clients.tlsClientAuth.clientId;
+      await contextMenuAction(page, treeRow(page, clientId), 'Select Client Certificate and Key…');
+      const picker = await quickInputWithTitle(page, `Client certificate of ${clientId}`);
+      const rows = picker.locator('.monaco-list-row');
+      await rows.first().waitFor({ timeout: 15_000 });
+      const texts = await rows.allTextContents();
+      assert.ok(
+        texts.some(
+          (text) =>
+            /credentials\/client\.pem/.test(text) && /key: credentials\/client\.key/.test(text),
+        ),
+        `rows: ${texts.join(' | ')}`,
+      );
+      assert.ok(!texts.some((text) => /test-ca\.pem/.test(text)), 'the CA certificate is offered');
+      await picker.locator('input').fill('expired-client.pem');
+      await takeScreenshot(page, ARTIFACTS, 'certificate-picker');
+      await page.keyboard.press('Enter');
+
+      await page.waitForFunction(
+        (label) =>
+          [...document.querySelectorAll('.part.sidebar .monaco-list-row')].some(
+            (row) =>
+              row.querySelector('.label-name')?.textContent === label &&
+              /expired/.test(row.querySelector('.label-description')?.textContent ?? ''),
+          ),
+        clientId,
+        { timeout: 15_000 },
+      );
+      const file = await readFile(path.join(workspace, '.vscode', 'oauth-explorer.json'), 'utf8');
+      const client = (
+        JSON.parse(file) as {
+          servers: { clients: { certificateFile: string; keyFile: string }[] }[];
+        }
+      ).servers[0]!.clients[0]!;
+      assert.equal(client.certificateFile, 'credentials/expired-client.pem');
+      assert.equal(client.keyFile, 'credentials/expired-client.key');
+      await takeScreenshot(page, ARTIFACTS, 'expired-certificate');
+    });
   });
 });

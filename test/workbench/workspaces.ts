@@ -27,7 +27,8 @@ export async function emptyWorkspace(): Promise<string> {
 
 /**
  * Creates a workspace whose `.vscode/oauth-explorer.json` points at the test server, with the
- * CA and the tls_client_auth client's certificate and key copied under `credentials/`.
+ * CA, the tls_client_auth client's certificate and key, and an expired certificate with its key
+ * copied under `credentials/`.
  */
 export async function serverWorkspace(server: TestServer): Promise<string> {
   const workspace = await mkdtemp(path.join(tmpdir(), 'oauth-explorer-workbench-server-'));
@@ -37,6 +38,9 @@ export async function serverWorkspace(server: TestServer): Promise<string> {
   await copyFile(server.certificates.ca.certificate, path.join(credentials, 'test-ca.pem'));
   await copyFile(server.certificates.client.certificate, path.join(credentials, 'client.pem'));
   await copyFile(server.certificates.client.key, path.join(credentials, 'client.key'));
+  const expired = server.certificates.expiredClient;
+  await copyFile(expired.certificate, path.join(credentials, 'expired-client.pem'));
+  await copyFile(expired.key, path.join(credentials, 'expired-client.key'));
   const config = {
     servers: [
       {
