@@ -263,8 +263,23 @@ function fileQueue(files: Iterable<string> | AsyncIterable<string>) {
   };
 }
 
-function baseName(file: string): string {
-  return path.join(path.dirname(file), path.parse(file).name);
+/** A file's folder and its path without the extension, computed once per file while pairing. */
+interface FileParts {
+  folder: string;
+  stem: string;
+}
+
+function filePartsCache(): (file: string) => FileParts {
+  const cache = new Map<string, FileParts>();
+  return (file) => {
+    let parts = cache.get(file);
+    if (!parts) {
+      const folder = path.dirname(file);
+      parts = { folder, stem: path.join(folder, path.parse(file).name) };
+      cache.set(file, parts);
+    }
+    return parts;
+  };
 }
 
 /**
@@ -272,19 +287,20 @@ function baseName(file: string): string {
  * with the same name but another extension (`client.crt` and `client.key`), then one from the
  * same folder. File names only break ties, because pairing itself is by public key.
  */
-function pairingRank(certificate: ScannedCertificate, key: ScannedKey): number {
+function pairingRank(certificate: FileParts & { file: string }, key: FileParts & { file: string }) {
   if (key.file === certificate.file) return 0;
-  if (baseName(key.file) === baseName(certificate.file)) return 1;
-  if (path.dirname(key.file) === path.dirname(certificate.file)) return 2;
+  if (key.stem === certificate.stem) return 1;
+  if (key.folder === certificate.folder) return 2;
   return 3;
 }
 
 /**
  * Pairs certificates and private keys whose SubjectPublicKeyInfo hashes are equal. It sets each
  * key's `certificateIds` and each certificate's `keyId`, choosing by {@link pairingRank} when
- * several keys match.
+ * several keys match, and the first of them in `keys` order among equal ranks.
  */
 export function pairByPublicKey(certificates: ScannedCertificate[], keys: ScannedKey[]): void {
+  const partsOf = filePartsCache();
   const keysByHash = new Map<string, ScannedKey[]>();
   for (const key of keys) {
     key.certificateIds = [];
@@ -294,11 +310,14 @@ export function pairByPublicKey(certificates: ScannedCertificate[], keys: Scanne
   }
   for (const certificate of certificates) {
     const matches = keysByHash.get(certificate.publicKeySha256) ?? [];
-    for (const key of matches) key.certificateIds.push(certificate.id);
-    const ranked = [...matches].sort(
-      (a, b) => pairingRank(certificate, a) - pairingRank(certificate, b),
-    );
-    certificate.keyId = ranked[0]?.id;
+    const certificateParts = { file: certificate.file, ...partsOf(certificate.file) };
+    let best: { key: ScannedKey; rank: number } | undefined;
+    for (const key of matches) {
+      key.certificateIds.push(certificate.id);
+      const rank = pairingRank(certificateParts, { file: key.file, ...partsOf(key.file) });
+      if (!best || rank < best.rank) best = { key, rank };
+    }
+    certificate.keyId = best?.key.id;
   }
 }
 

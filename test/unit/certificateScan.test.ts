@@ -767,6 +767,38 @@ describe('certificate scan', function () {
         await collect(walkForCertificateFiles(root, { exclude: ['**/skip', '.git', 'a/**'] })),
         [path.join('node_modules', 'package', 'test.pem')],
       );
+
+      // Globs that can only match the last segment are tested against the entry name.
+      assert.deepEqual(await collect(walkForCertificateFiles(root, { exclude: ['**/*.key'] })), [
+        path.join('.git', 'objects', 'x.pem'),
+        path.join('a', 'b', 'store.P12'),
+        path.join('a', 'client.pem'),
+        path.join('node_modules', 'package', 'test.pem'),
+      ]);
+      assert.deepEqual(
+        await collect(walkForCertificateFiles(root, { exclude: ['**/{b,skip}', '**/.git'] })),
+        [path.join('a', 'client.pem'), path.join('node_modules', 'package', 'test.pem')],
+      );
+      assert.deepEqual(await collect(walkForCertificateFiles(root, { exclude: [] })), [
+        path.join('.git', 'objects', 'x.pem'),
+        path.join('a', 'b', 'store.P12'),
+        path.join('a', 'client.pem'),
+        path.join('node_modules', 'package', 'test.pem'),
+        path.join('skip', 'old.key'),
+      ]);
+    });
+
+    it('walker stopped early closes its folders', async () => {
+      const root = path.join(scratch, 'walk-stopped');
+      for (const file of ['x/y/one.pem', 'x/two.pem']) {
+        await mkdir(path.dirname(path.join(root, file)), { recursive: true });
+        await writeFile(path.join(root, file), '');
+      }
+      const walk = walkForCertificateFiles(root, { exclude: [] });
+      const first = await walk.next();
+      assert.equal(first.done, false);
+      const last = await walk.return(undefined);
+      assert.equal(last.done, true);
     });
 
     const globCases: [string, string, boolean][] = [
