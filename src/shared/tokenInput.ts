@@ -98,9 +98,14 @@ function classifyCompact(text: string): TokenInput {
     }
     return { accepted: true, form: 'jwe-compact', text };
   }
-  if (parts.length !== 3 || !COMPACT_JWS.test(text)) {
+  if (parts.length !== 3) {
     return rejected(
       `Not a JWT: a compact JWS has 3 dot-separated base64url parts and a JWE has 5, but this has ${parts.length}.`,
+    );
+  }
+  if (!COMPACT_JWS.test(text)) {
+    return rejected(
+      'Not a JWT: it contains characters outside base64url (A-Z, a-z, 0-9, - and _).',
     );
   }
   const header = decodeJsonObject(parts[0]!);
