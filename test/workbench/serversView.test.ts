@@ -54,12 +54,19 @@ function build(): void {
   assert.equal(result.status, 0, `node esbuild.mjs failed with exit code ${result.status}`);
 }
 
+/** Saves a screenshot named after a failed test, to show what the workbench showed then. */
+async function screenshotOnFailure(context: Mocha.Context, workbench: Workbench | undefined) {
+  const test = context.currentTest;
+  if (!workbench || test?.state !== 'failed') return;
+  await takeScreenshot(workbench.page, ARTIFACTS, `failed-${test.title}`).catch(() => undefined);
+}
+
 /** Waits for the quick input whose title is `title`. */
 async function quickInputWithTitle(page: Page, title: string): Promise<Locator> {
   const widget = page.locator('.quick-input-widget').filter({
     has: page.locator('.quick-input-title', { hasText: title }),
   });
-  await widget.waitFor({ state: 'visible', timeout: 15_000 });
+  await widget.waitFor({ state: 'visible', timeout: 45_000 });
   return widget;
 }
 
@@ -87,6 +94,10 @@ describe('Servers view in the workbench', () => {
         workspace,
         artifactsDir: path.join(ARTIFACTS, 'empty'),
       });
+    });
+
+    afterEach(async function () {
+      await screenshotOnFailure(this, workbench);
     });
 
     after(async () => {
@@ -160,6 +171,10 @@ describe('Servers view in the workbench', () => {
         artifactsDir: path.join(ARTIFACTS, 'server'),
       });
       await openViewContainer(workbench.page, VIEW_CONTAINER);
+    });
+
+    afterEach(async function () {
+      await screenshotOnFailure(this, workbench);
     });
 
     after(async () => {
