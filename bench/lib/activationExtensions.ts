@@ -74,16 +74,19 @@ async function writeWrapper(
 }
 
 /**
- * The product wrapped: its manifest (so the views and commands that activate() registers are
- * contributed), its media, and a copy of a built bundle as `dist/extension.js`.
+ * Writes the product wrapped: its manifest (so the views and commands that activate() registers
+ * are contributed), its media, and copies of the built `extension.js` and `engine.js` from the
+ * folder `bundles` in `dist/`.
  */
 export async function writeProductWrapper(
   folder: string,
-  bundle: string,
+  bundles: string,
 ): Promise<GeneratedExtension> {
   const manifest = JSON.parse(await readFile(path.join(REPOSITORY_ROOT, 'package.json'), 'utf8'));
   await mkdir(path.join(folder, 'dist'), { recursive: true });
-  await writeFile(path.join(folder, 'dist', 'extension.js'), await readFile(bundle));
+  for (const name of ['extension.js', 'engine.js']) {
+    await writeFile(path.join(folder, 'dist', name), await readFile(path.join(bundles, name)));
+  }
   await symlink(path.join(REPOSITORY_ROOT, 'media'), path.join(folder, 'media'), 'dir');
   return writeWrapper(folder, manifest, path.join(folder, 'dist', 'extension.js'));
 }
@@ -106,13 +109,43 @@ export async function writeEmptyWrapper(folder: string): Promise<GeneratedExtens
 const WATCHED_MODULES =
   /[\\/]node_modules[\\/](undici|jose|oauth4webapi)[\\/]|[\\/]src[\\/]engine[\\/]/;
 
+const LIBRARY_MODULE = /^node_modules\/(undici|jose|oauth4webapi)\//;
+
 /**
- * Builds src/extension.ts as esbuild.mjs does for production, except that every module of
- * undici, jose, oauth4webapi and src/engine first adds its path to a global set. esbuild wraps
- * lazily initialised modules in a function, so a path lands in the set only when the module's
- * code actually runs.
+ * Returns the src/engine files of a metafile that import undici, jose or oauth4webapi, directly
+ * or through other bundled modules.
  */
-export async function buildInstrumentedBundle(outfile: string): Promise<void> {
+function engineFilesImportingLibraries(metafile: esbuild.Metafile): string[] {
+  const importsLibrary = new Map<string, boolean>();
+  const visit = (file: string, seen: Set<string>): boolean => {
+    const known = importsLibrary.get(file);
+    if (known !== undefined) return known;
+    if (seen.has(file)) return false;
+    seen.add(file);
+    const imports = metafile.inputs[file]?.imports ?? [];
+    const result = imports.some(
+      (entry) => LIBRARY_MODULE.test(entry.path) || visit(entry.path, seen),
+    );
+    importsLibrary.set(file, result);
+    return result;
+  };
+  return Object.keys(metafile.inputs).filter(
+    (file) => file.startsWith('src/engine/') && visit(file, new Set()),
+  );
+}
+
+/**
+ * Builds `extension.js` and `engine.js` into the folder `outdir` as esbuild.mjs does for
+ * production, with the engine left out of the host bundle in the same way. The one difference is
+ * that every module of undici, jose, oauth4webapi and src/engine first adds its path to a global
+ * set.
+ * esbuild wraps lazily initialised modules in a function, so a path lands in the set only when
+ * the module's code actually runs. Returns the engine files of the host bundle that import a
+ * library.
+ */
+export async function buildInstrumentedBundles(
+  outdir: string,
+): Promise<{ libraryImporters: string[] }> {
   const marker: esbuild.Plugin = {
     name: 'evaluation-marker',
     setup(build) {
@@ -128,19 +161,43 @@ export async function buildInstrumentedBundle(outfile: string): Promise<void> {
       });
     },
   };
-  await esbuild.build({
-    entryPoints: [path.join(REPOSITORY_ROOT, 'src/extension.ts')],
-    outfile,
+  const engineLoader = path.join(REPOSITORY_ROOT, 'src/ui/engineLoader.ts');
+  // The same split as esbuild.mjs: the loader's import of '../engine' stays a run-time require.
+  const engineAsSeparateBundle: esbuild.Plugin = {
+    name: 'engine-as-separate-bundle',
+    setup(build) {
+      build.onResolve({ filter: /^\.\.\/engine$/ }, (args) =>
+        path.resolve(args.importer) === engineLoader
+          ? { path: './engine.js', external: true }
+          : undefined,
+      );
+    },
+  };
+  const shared: esbuild.BuildOptions = {
     bundle: true,
     minify: true,
     platform: 'node',
     format: 'cjs',
     target: 'node20',
-    external: ['vscode'],
     // As in esbuild.mjs: jsonc-parser's UMD build cannot be bundled, its ES module build can.
     mainFields: ['module', 'main'],
     legalComments: 'none',
     logLevel: 'silent',
+    absWorkingDir: REPOSITORY_ROOT,
+  };
+  const host = await esbuild.build({
+    ...shared,
+    entryPoints: [path.join(REPOSITORY_ROOT, 'src/extension.ts')],
+    outfile: path.join(outdir, 'extension.js'),
+    external: ['vscode'],
+    metafile: true,
+    plugins: [engineAsSeparateBundle, marker],
+  });
+  await esbuild.build({
+    ...shared,
+    entryPoints: [path.join(REPOSITORY_ROOT, 'src/engine/index.ts')],
+    outfile: path.join(outdir, 'engine.js'),
     plugins: [marker],
   });
+  return { libraryImporters: engineFilesImportingLibraries(host.metafile) };
 }
