@@ -1,8 +1,8 @@
 /**
  * The Certificates view: what the host's scan of the workspace found. Each certificate shows its
  * names, validity, key, thumbprint and file, and whether a private key with the same public key
- * was found. Encrypted keys and PKCS#12 files get an Unlock action; the host asks for the
- * passphrase, so it never reaches this page.
+ * was found. Encrypted keys and PKCS#12 files get an Unlock action; the host prompts for
+ * the passphrase, so it never reaches this page.
  */
 import type { ScannedCertificate, ScannedKey } from '../src/engine/certificateFile';
 import type {

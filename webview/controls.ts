@@ -44,7 +44,7 @@ function wrap<T extends HTMLElement>(
   };
 }
 
-/** A `vscode-text-field`; its slotted text is the visible label. */
+/** Creates a `vscode-text-field`, whose slotted text is the visible label. */
 export function textField(
   name: string,
   label: string,
@@ -60,7 +60,7 @@ export function textField(
   return wrap(name, control, null, options.hint);
 }
 
-/** A `vscode-text-area`, for JSON and for lists with one value per line. */
+/** Creates a `vscode-text-area`, for JSON and for lists with one value per line. */
 export function textArea(
   name: string,
   label: string,
@@ -77,7 +77,7 @@ export function textArea(
   return wrap(name, control, null, options.hint);
 }
 
-/** A `vscode-dropdown` with a separate label element, since the dropdown has no label slot. */
+/** Creates a `vscode-dropdown` with a separate label element, because it has no label slot. */
 export function dropdown(
   name: string,
   label: string,
@@ -105,18 +105,18 @@ export function setChoices(
   choices: ReadonlyArray<readonly [value: string, text: string]>,
   selected?: string,
 ): void {
-  const wanted = choices.some(([value]) => value === selected) ? selected : choices[0]?.[0];
+  const selectedValue = choices.some(([value]) => value === selected) ? selected : choices[0]?.[0];
   control.replaceChildren(
     ...choices.map(([value, text]) => {
-      const option = h('vscode-option', { value, selected: value === wanted });
+      const option = h('vscode-option', { value, selected: value === selectedValue });
       option.textContent = text;
       return option;
     }),
   );
-  if (wanted !== undefined) control.value = wanted;
+  if (selectedValue !== undefined) control.value = selectedValue;
 }
 
-/** A `vscode-checkbox`; its slotted text is the label. */
+/** Creates a `vscode-checkbox`, whose slotted text is the label. */
 export function checkbox(name: string, label: string, hint?: string): Field<CheckElement> {
   const control = h('vscode-checkbox', { id: `field-${name}`, name }) as CheckElement;
   control.textContent = label;

@@ -99,7 +99,7 @@ export class DecodeView {
     const serverId = this.verifyWith.control.value || undefined;
     this.status.textContent = serverId ? 'Decoding and verifying…' : 'Decoding…';
     const outcome = await this.options.decode(input.text, serverId);
-    // A newer decode or a Clear made this answer stale.
+    // A newer decode or a Clear made this response stale.
     if (generation !== this.generation) return;
     if (!outcome.ok) {
       this.status.textContent = '';

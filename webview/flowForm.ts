@@ -1,6 +1,6 @@
 /**
  * The "New run" view: one form whose fields change with the chosen flow. It checks JSON and URIs
- * before sending, posts a `runFlow` request, and shows the host's answer. Parameters without a
+ * before sending, posts a `runFlow` request, and shows the host's response. Parameters without a
  * field in the run commands (audience, prompt, acr_values, claims, authorization_details) are
  * sent as extra rows, before the user's own rows.
  */
@@ -66,7 +66,7 @@ const FIELD_FLOWS: Record<string, readonly FlowKind[]> = {
 /** Text fields sent as extra rows, in this order. */
 const EXTRA_FIELDS = ['audience', 'prompt', 'acr_values', 'claims', 'authorization_details'];
 
-/** What the host answers to `runFlow` when the run command returned a run. */
+/** The result of a `runFlow` response when the run command returned a run. */
 export interface RunOutcome {
   runId: string;
   status: string;
@@ -84,7 +84,7 @@ export function isRunOutcome(value: unknown): value is RunOutcome {
 }
 
 export interface FlowFormOptions {
-  /** Sends the request and resolves with the host's answer. */
+  /** Sends the request and resolves with the host's response. */
   run(flow: FlowKind, parameters: FlowRunParameters): Promise<Outcome<RunOutcome>>;
   /** Called with every change, without the token, so the form survives a reload. */
   saveDraft(draft: FormDraft): void;

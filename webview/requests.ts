@@ -1,7 +1,7 @@
 /**
  * Requests the webview sends with a request id, and the host's `response` messages that settle
  * them. A response whose id is unknown, or whose result fails the request's check, is ignored, so
- * a malformed or stale answer cannot settle the wrong request.
+ * a malformed or stale response cannot settle the wrong request.
  */
 import type { HostMessage, WebviewMessage } from '../src/shared/inspectorProtocol';
 
@@ -16,7 +16,7 @@ interface Pending {
 
 let counter = 0;
 
-/** A fresh request id: a counter plus random digits, so ids differ across page loads. */
+/** Creates a request id from a counter and random digits, so ids differ across page loads. */
 function newRequestId(): string {
   counter += 1;
   const random = Math.floor(Math.random() * 0x100000000).toString(36);
@@ -29,7 +29,7 @@ export class RequestTracker {
   constructor(private readonly post: (message: WebviewMessage) => void) {}
 
   /**
-   * Posts the message built for a fresh request id and resolves with the host's answer.
+   * Posts the message built for a fresh request id and resolves with the host's response.
    * `isResult` checks the shape of a successful result before it is accepted.
    */
   send<T>(
@@ -46,7 +46,7 @@ export class RequestTracker {
     });
   }
 
-  /** Settles the request a response answers; returns false when the response was ignored. */
+  /** Settles the request that a response belongs to; returns false when it was ignored. */
   resolve(message: ResponseMessage): boolean {
     const request = this.pending.get(message.requestId);
     if (!request) return false;
@@ -59,7 +59,7 @@ export class RequestTracker {
   }
 }
 
-/** Accepts any result, for requests whose answer only says that they ended. */
+/** Accepts any result, for requests whose response only reports that they ended. */
 export function anyResult(value: unknown): value is unknown {
   return value === undefined || (value !== null && typeof value === 'object');
 }

@@ -23,7 +23,7 @@ export const VIEW_IDS = ['runs', 'newRun', 'certificates', 'decode'] as const;
 export type ViewId = (typeof VIEW_IDS)[number];
 
 /**
- * What the New run form holds between renders and reloads. The token field is left out on
+ * The New run form's values, kept between renders and reloads. The token field is left out on
  * purpose, so a pasted access or refresh token is never saved.
  */
 export interface FormDraft {

@@ -122,7 +122,7 @@ export interface ScanProblemView {
 }
 
 export interface EncryptedEntryView extends Omit<EncryptedEntry, 'error'> {
-  /** Why the last passphrase failed, when one was tried. */
+  /** The error of the last passphrase tried, when one failed. */
   error?: ErrorView;
   /** True when a passphrase is kept in SecretStorage for this file. */
   passphraseStored?: boolean;
@@ -143,7 +143,7 @@ export interface CertificateScanView {
   truncated: boolean;
 }
 
-/** What the Certificates view shows while and after scanning. */
+/** The state of the certificate scan that the Certificates view shows. */
 export type CertificateScanStatus =
   | { state: 'scanning'; filesFound?: number; filesRead: number }
   | { state: 'done'; scan: CertificateScanView }
@@ -180,7 +180,7 @@ export type WebviewMessage =
    * `snapshot`, so a webview that is recreated after hiding shows the same run.
    */
   | { type: 'runSelected'; runId: string }
-  /** Starts a flow; the host answers with a `response` once the run has ended. */
+  /** Starts a flow. The host sends a `response` once the run has ended. */
   | { type: 'runFlow'; requestId: string; flow: FlowKind; parameters: FlowRunParameters }
   /** Scans the workspace for certificates again. */
   | { type: 'scanCertificates' }
@@ -210,7 +210,7 @@ function isOptionalText(value: unknown, maxLength?: number): value is string | u
 
 /** Most extra parameter rows and resource indicators a run may carry. */
 export const MAX_FLOW_ROWS = 100;
-/** Longest parameter name or short value (scope, response_mode, ids) in a run request. */
+/** Maximum length of a parameter name or short value (scope, response_mode, ids). */
 const MAX_SHORT_TEXT = 4096;
 
 function isRow(value: unknown): value is [string, string] {

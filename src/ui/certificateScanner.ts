@@ -1,9 +1,8 @@
 /**
  * The host side of the inspector's Certificates view: finds certificate files in the workspace,
  * scans them with the engine (loaded on first use), reports progress, unlocks encrypted entries,
- * and converts the result into the webview's `CertificateScanView`. It imports `vscode` and the
- * engine as types only; the panel passes in what touches VS Code, so the scanner also runs in
- * plain Node tests.
+ * and converts the result into the webview's `CertificateScanView`. The engine is imported as
+ * types only and the panel passes in the calls that need VS Code, so tests run it in plain Node.
  */
 import * as path from 'node:path';
 import type * as Engine from '../engine';
@@ -15,7 +14,7 @@ import type {
   ErrorView,
 } from '../shared/inspectorProtocol';
 
-/** Files the scan reads at most; a workspace with more is scanned in part and says so. */
+/** Maximum number of files one scan reads. A larger workspace is scanned in part, marked `truncated`. */
 export const MAX_SCANNED_FILES = 5000;
 
 /** Shortest time between two progress messages, so a fast scan does not flood the webview. */
@@ -24,7 +23,7 @@ const PROGRESS_INTERVAL_MS = 100;
 /** Folders that are never scanned, in addition to the user's `files.exclude`. */
 const ALWAYS_EXCLUDED = ['**/node_modules/**', '**/.git/**'];
 
-/** What the scanner needs from VS Code, passed in so tests can run it with plain functions. */
+/** The VS Code calls the scanner makes, passed in so tests can replace them with plain functions. */
 export interface ScanEnvironment {
   /** Lists candidate files (absolute paths), at most `maxResults`; stops when `signal` aborts. */
   findFiles(maxResults: number, signal: AbortSignal): Promise<string[]>;
@@ -78,8 +77,8 @@ function problemView(problem: ScanProblem): CertificateScanView['problems'][numb
 
 /**
  * Converts an engine scan to what the webview gets: errors flattened to code, message and hint,
- * because `postMessage` copies only enumerable members and would drop an Error's message. The
- * scan holds no key material; only public facts about keys (type, size, public key hash).
+ * because VS Code sends webview messages as JSON, which drops an Error's non-enumerable message.
+ * The scan contains no key material, only public facts about keys (type, size, public key hash).
  */
 export function toScanView(
   scan: CertificateScan,
@@ -166,7 +165,7 @@ export class CertificateScanner {
     return passphrase;
   }
 
-  /** The current scan as the webview gets it. */
+  /** Returns the current scan as the webview gets it. */
   view(): CertificateScanView {
     if (!this.scan) throw new Error('No certificate scan has finished yet.');
     return toScanView(this.scan, this.truncated, this.storedFiles);
@@ -186,7 +185,7 @@ export class CertificateScanner {
     return this.scan?.certificates.find((certificate) => certificate.id === certificateId);
   }
 
-  /** The private key paired with a certificate of the current scan. */
+  /** Returns the private key paired with a certificate of the current scan. */
   keyFor(certificateId: string) {
     const keyId = this.certificate(certificateId)?.keyId;
     return keyId === undefined ? undefined : this.scan?.keys.find((key) => key.id === keyId);

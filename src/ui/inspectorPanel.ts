@@ -281,19 +281,15 @@ export class InspectorPanel implements vscode.Disposable {
     this.post({ type: 'servers', servers });
   }
 
-  /** Starts a flow through its run command and answers once the run has ended. */
+  /** Starts a flow through its run command and returns the outcome once the run has ended. */
   private async runFlow(
     flow: FlowKind,
     parameters: FlowRunParameters,
   ): Promise<{ result: unknown } | { error: string }> {
-    const problems = checkFlowParameters(flow, parameters);
-    if (problems.length > 0) return { error: problems.map((problem) => problem.message).join(' ') };
-    const services = InspectorPanel.services;
-    if (!services) return { error: 'Running flows from the inspector is not available yet.' };
-    const server = services.store.get(parameters.serverId);
-    if (!server) return { error: `No server with id ${parameters.serverId} is configured.` };
-    if (!server.config.clients.some((client) => client.client_id === parameters.client_id)) {
-      return { error: `Server ${server.config.issuer} has no client ${parameters.client_id}.` };
+    const rejected = this.checkRunFlow(flow, parameters);
+    if (rejected) {
+      this.log.warn('inspector', `Did not start ${flow} for ${parameters.client_id}: ${rejected}`);
+      return { error: rejected };
     }
 
     const argument: FlowRunParameters = { ...parameters };
@@ -314,6 +310,20 @@ export class InspectorPanel implements vscode.Disposable {
     };
   }
 
+  /** Returns why a run request from the webview cannot start, or undefined when it can. */
+  private checkRunFlow(flow: FlowKind, parameters: FlowRunParameters): string | undefined {
+    const problems = checkFlowParameters(flow, parameters);
+    if (problems.length > 0) return problems.map((problem) => problem.message).join(' ');
+    const services = InspectorPanel.services;
+    if (!services) return 'Running flows from the inspector is not available yet.';
+    const server = services.store.get(parameters.serverId);
+    if (!server) return `No server with id ${parameters.serverId} is configured.`;
+    if (!server.config.clients.some((client) => client.client_id === parameters.client_id)) {
+      return `Server ${server.config.issuer} has no client ${parameters.client_id}.`;
+    }
+    return undefined;
+  }
+
   /** Decodes a pasted token and, when a server is given, verifies it with that server's keys. */
   private async decode(
     token: string,
@@ -327,16 +337,16 @@ export class InspectorPanel implements vscode.Disposable {
       try {
         keys = await this.keysFor(serverId);
       } catch (error) {
-        return {
-          error: `The keys of the server could not be loaded: ${engine.describeError(error)}`,
-        };
+        const reason = engine.describeError(error);
+        this.log.warn('inspector', `Loading the keys of server ${serverId} failed: ${reason}`);
+        return { error: `The keys of the server could not be loaded: ${reason}` };
       }
     }
     const inspected = await engine.inspectToken('pasted token', input.text, keys);
     return { result: inspected };
   }
 
-  /** The server's `jwks_uri` keys through its session's JWKS cache, discovering it first if needed. */
+  /** Returns the server's `jwks_uri` keys through its session's JWKS cache, discovering it first if needed. */
   private async keysFor(serverId: string): Promise<KeySource | undefined> {
     const services = InspectorPanel.services;
     if (!services) throw new Error('verification against a server is not available yet');
@@ -446,6 +456,7 @@ export class InspectorPanel implements vscode.Disposable {
       await this.scanner.unlock(entryId, passphrase);
     } catch (error) {
       const view = errorView(error instanceof Error ? error : new Error(String(error)));
+      this.log.warn('inspector', `Unlocking ${name} failed: ${view.message}`);
       return { error: view.hint ? `${view.message} ${view.hint}` : view.message };
     }
     await this.offerToKeep(entry.file, name, passphrase);

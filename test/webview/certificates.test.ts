@@ -241,7 +241,7 @@ describe('Flow Inspector Certificates view', function () {
     });
     await row.locator('.entry-notice.error', { hasText: 'is incorrect' }).waitFor();
 
-    // The host answers with the new scan once the entry is open.
+    // Once the entry is open, the host sends the new scan.
     const unlocked = await unlockEncryptedEntry(scan, entry.id, fixtures.passphrase);
     await inspector.send({
       type: 'certificates',

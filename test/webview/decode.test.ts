@@ -1,6 +1,6 @@
 /**
  * The inspector's Decode JWT view in headless Chromium: the `decodeToken` request it posts, the
- * rendering of the host's answer (made by the real engine from tokens signed here), the inputs it
+ * rendering of the host's response (made by the real engine from tokens signed here), the inputs it
  * rejects by name, and the token it receives from the host.
  */
 import assert from 'node:assert/strict';
@@ -69,7 +69,7 @@ describe('Flow Inspector Decode JWT view', function () {
   }
 
   /**
-   * Pastes a token, presses Decode, checks the posted request, and answers it with the engine's
+   * Pastes a token, presses Decode, checks the posted request, and responds with the engine's
    * result for that token.
    */
   async function decode(inspector: InspectorPage, token: string, serverId?: string) {
@@ -250,7 +250,7 @@ describe('Flow Inspector Decode JWT view', function () {
     );
   });
 
-  it('shows the host error and ignores malformed answers', async () => {
+  it('shows the host error and ignores malformed responses', async () => {
     const inspector = await openDecode();
     const { page } = inspector;
     const token = await sign(keys.signingKey);

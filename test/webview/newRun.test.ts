@@ -1,6 +1,6 @@
 /**
  * The inspector's New run view in headless Chromium, under the real CSP: the form's checks, the
- * exact `runFlow` message it posts, extra rows, the PKCE and alias boxes, and host answers.
+ * exact `runFlow` message it posts, extra rows, the PKCE and alias boxes, and host responses.
  */
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
@@ -204,6 +204,9 @@ describe('Flow Inspector New run view', function () {
     }
     await page.getByRole('button', { name: 'Remove row 2' }).click();
     assert.equal(await page.locator('.extra-row').count(), 2);
+    // The toolkit copies aria-label into its shadow button in a later task, so wait for it.
+    await page.getByRole('button', { name: 'Remove row 2' }).waitFor();
+    await page.getByRole('button', { name: 'Remove row 3' }).waitFor({ state: 'detached' });
     assert.equal(await page.getByRole('button', { name: 'Remove row 3' }).count(), 0);
 
     const before = await postedCount(inspector);
