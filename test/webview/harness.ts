@@ -80,6 +80,15 @@ export const DARK_THEME: Theme = {
     '--vscode-panelTitle-activeForeground': '#e7e7e7',
     '--vscode-panelTitle-activeBorder': '#0078d4',
     '--vscode-panelTitle-inactiveForeground': '#9d9d9d',
+    '--vscode-input-background': '#313131',
+    '--vscode-input-foreground': '#cccccc',
+    '--vscode-input-placeholderForeground': '#989898',
+    '--vscode-dropdown-background': '#313131',
+    '--vscode-dropdown-foreground': '#cccccc',
+    '--vscode-dropdown-border': '#3c3c3c',
+    '--vscode-checkbox-background': '#313131',
+    '--vscode-checkbox-foreground': '#cccccc',
+    '--vscode-checkbox-border': '#3c3c3c',
   },
 };
 
@@ -120,6 +129,15 @@ export const LIGHT_THEME: Theme = {
     '--vscode-panelTitle-activeForeground': '#3b3b3b',
     '--vscode-panelTitle-activeBorder': '#005fb8',
     '--vscode-panelTitle-inactiveForeground': '#3b3b3b',
+    '--vscode-input-background': '#ffffff',
+    '--vscode-input-foreground': '#3b3b3b',
+    '--vscode-input-placeholderForeground': '#767676',
+    '--vscode-dropdown-background': '#ffffff',
+    '--vscode-dropdown-foreground': '#3b3b3b',
+    '--vscode-dropdown-border': '#cecece',
+    '--vscode-checkbox-background': '#f8f8f8',
+    '--vscode-checkbox-foreground': '#3b3b3b',
+    '--vscode-checkbox-border': '#cecece',
   },
 };
 

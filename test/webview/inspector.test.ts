@@ -1486,6 +1486,10 @@ describe('Flow Inspector webview', function () {
         }
         for (const tab of ['routing', 'tokens', 'result'] as const) await showTab(page, tab);
       }
+      for (const view of ['newRun', 'certificates', 'decode', 'runs']) {
+        await page.locator(`#view-tab-${view}`).click();
+        await page.locator(`#panel-${view}`).waitFor({ state: 'visible' });
+      }
       await assertCleanConsole(inspector);
     });
 

@@ -430,13 +430,27 @@ describe('Flow Inspector New run view', function () {
       await submit(page);
       await page.locator('#error-claims').waitFor({ state: 'visible' });
       await page.mouse.move(0, 0);
+      // The view scrolls inside its panel, so a tall window shows all of it in one picture.
+      await page.setViewportSize({ width: 1280, height: 2000 });
       await inspector.screenshot(`new-run-${name}`);
-      const colours = await page.evaluate(() => ({
-        error: getComputedStyle(document.querySelector('#error-claims')!).color,
-        background: getComputedStyle(document.body).backgroundColor,
-      }));
-      assert.equal(colours.error, hexToRgb(theme.variables['--vscode-errorForeground']!));
-      assert.equal(colours.background, hexToRgb(theme.variables['--vscode-editor-background']!));
+      const colours = await page.evaluate(() => {
+        const shadowStyle = (selector: string, part: string) =>
+          getComputedStyle(document.querySelector(selector)!.shadowRoot!.querySelector(part)!);
+        return {
+          error: getComputedStyle(document.querySelector('#error-claims')!).color,
+          background: getComputedStyle(document.body).backgroundColor,
+          input: shadowStyle('#field-scope', '.root').backgroundColor,
+          dropdown: getComputedStyle(document.querySelector('#field-response_mode')!)
+            .backgroundColor,
+          checkbox: shadowStyle('#field-pkce', '.control').backgroundColor,
+        };
+      });
+      const variables = theme.variables;
+      assert.equal(colours.error, hexToRgb(variables['--vscode-errorForeground']!));
+      assert.equal(colours.background, hexToRgb(variables['--vscode-editor-background']!));
+      assert.equal(colours.input, hexToRgb(variables['--vscode-input-background']!));
+      assert.equal(colours.dropdown, hexToRgb(variables['--vscode-dropdown-background']!));
+      assert.equal(colours.checkbox, hexToRgb(variables['--vscode-checkbox-background']!));
       await assertCleanPage(inspector);
     });
   }
