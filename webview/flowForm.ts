@@ -207,7 +207,8 @@ export class FlowForm {
     const chosen = this.server.control.value;
     const choices = (servers ?? []).map((server) => [server.id, server.label] as const);
     setChoices(this.server.control, choices, chosen || this.draftServer);
-    this.updateClients(this.draftClient);
+    // A client already chosen keeps the user's alias choice; only a first choice takes the default.
+    this.updateClients(this.client.control.value || this.draftClient);
     if (servers === undefined) this.serverNote.textContent = 'Waiting for the configured servers…';
     else if (servers.length === 0) {
       this.serverNote.textContent =

@@ -274,6 +274,24 @@ describe('Flow Inspector New run view', function () {
     assert.equal(message.parameters.use_mtls_endpoint_aliases, true);
   });
 
+  it('keeps the alias choice on server updates', async () => {
+    const inspector = await openForm();
+    const { page } = inspector;
+    await page.locator('#field-use_mtls_endpoint_aliases').click();
+    assert.equal(await isChecked(page, 'field-use_mtls_endpoint_aliases'), false);
+    const renamed = [{ ...SERVERS[0]!, label: 'Bank sandbox (renamed)' }, SERVERS[1]!];
+    await inspector.send({ type: 'servers', servers: renamed });
+    await page.locator('#field-server vscode-option', { hasText: '(renamed)' }).waitFor({
+      state: 'attached',
+    });
+    assert.equal(await isChecked(page, 'field-use_mtls_endpoint_aliases'), false);
+    const before = await postedCount(inspector);
+    await submit(page);
+    const message = await nextPosted(inspector, 'runFlow', before);
+    assert.equal(message.parameters.client_id, 'mtls-client');
+    assert.equal(message.parameters.use_mtls_endpoint_aliases, false);
+  });
+
   it('sends a token without saving it', async () => {
     const inspector = await openForm();
     const { page } = inspector;
