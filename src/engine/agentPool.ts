@@ -83,10 +83,28 @@ export class AgentPool {
     return total;
   }
 
-  async close(): Promise<void> {
+  /**
+   * Closes every agent. Requests in flight get `graceMs` to finish, then whatever is still open
+   * is destroyed, because undici's close() also waits for connections that are still connecting,
+   * which a cancelled request against a silent server leaves behind until the connect timeout.
+   */
+  async close(graceMs = 1000): Promise<void> {
     const agents = [...this.agents.values()];
     this.agents.clear();
-    await Promise.all(agents.map((pooled) => pooled.agent.close()));
+    await Promise.all(
+      agents.map(async ({ agent }) => {
+        let timer: NodeJS.Timeout | undefined;
+        const graceOver = new Promise<'graceOver'>((resolve) => {
+          timer = setTimeout(() => resolve('graceOver'), graceMs);
+        });
+        const outcome = await Promise.race([
+          agent.close().then(() => 'closed' as const),
+          graceOver,
+        ]);
+        clearTimeout(timer);
+        if (outcome === 'graceOver') await agent.destroy();
+      }),
+    );
   }
 
   private create(

@@ -66,6 +66,42 @@ export interface RecordingFetchInit {
 
 export type RecordingFetch = (url: string, init?: RecordingFetchInit) => Promise<Response>;
 
+/**
+ * Rejects as soon as `signal` aborts. undici's `request()` notices an abort only once its
+ * connection is up, so a cancel during a slow TCP connect or TLS handshake would otherwise wait for
+ * the connect timeout. A response that arrives after the abort has its body destroyed.
+ */
+function rejectOnAbort(
+  pending: Promise<Dispatcher.ResponseData>,
+  signal: AbortSignal | undefined,
+): Promise<Dispatcher.ResponseData> {
+  if (!signal) return pending;
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      reject(signal.reason ?? new DOMException('This operation was aborted', 'AbortError'));
+      pending.then(
+        (late) => late.body.destroy(),
+        () => undefined,
+      );
+    };
+    if (signal.aborted) {
+      onAbort();
+      return;
+    }
+    signal.addEventListener('abort', onAbort, { once: true });
+    pending.then(
+      (response) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(response);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
 function mergeSignals(...signals: (AbortSignal | undefined)[]): AbortSignal | undefined {
   const present = signals.filter((signal): signal is AbortSignal => signal !== undefined);
   if (present.length <= 1) return present[0];
@@ -284,14 +320,17 @@ export class HttpClient {
     body: string | undefined,
     exchange: RecordedExchange,
   ): Promise<ReceivedResponse> {
-    const raw = await pooled.agent.request({
-      origin: url.origin,
-      path: `${url.pathname}${url.search}`,
-      method: request.method as Dispatcher.HttpMethod,
-      headers: Object.fromEntries(headers),
-      body,
-      signal: request.signal,
-    });
+    const raw = await rejectOnAbort(
+      pooled.agent.request({
+        origin: url.origin,
+        path: `${url.pathname}${url.search}`,
+        method: request.method as Dispatcher.HttpMethod,
+        headers: Object.fromEntries(headers),
+        body,
+        signal: request.signal,
+      }),
+      request.signal,
+    );
     const received: ReceivedResponse = {
       status: raw.statusCode,
       statusText: raw.statusText,

@@ -222,6 +222,27 @@ describe('failures are named', function () {
       await quick.close();
     });
 
+    it('cancel during the TLS handshake', async () => {
+      // The listener accepts the TCP connection and never starts TLS, so the request is still
+      // connecting when it is cancelled. The connect timeout is far beyond the test's timeout.
+      const silent = createTcpServer((socket) => sockets.push(socket));
+      started.push(silent);
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      const slow = await testHttpClient(server, { connectTimeoutMs: 60_000 });
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 100);
+      await assert.rejects(
+        discover(
+          slow,
+          `https://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+          'oidc',
+          controller.signal,
+        ),
+        expectCode('ABORTED'),
+      );
+      await slow.close();
+    }).timeout(5000);
+
     it('server that never answers times out', async () => {
       const issuer = await https(() => undefined);
       const quick = await testHttpClient(server, { responseTimeoutMs: 500 });
