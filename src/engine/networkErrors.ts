@@ -166,8 +166,8 @@ function translateSocket(code: string | undefined, context: FailedRequestContext
 }
 
 /**
- * Turns an error thrown by undici's `request()` (or its fetch) into an ExplorerError that names the endpoint, the URL,
- * the cause in plain words and the next step.
+ * Turns an error thrown by undici's `request()` or fetch into an ExplorerError that names the
+ * endpoint, the URL, the cause in plain words and the next step.
  */
 export function translateNetworkError(
   error: unknown,
