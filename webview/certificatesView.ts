@@ -57,6 +57,39 @@ function dateValue(iso: string, now: number): Child {
   );
 }
 
+function keySection(scan: CertificateScanView): Child[] {
+  const unpaired = scan.keys.filter((key) => key.certificateIds.length === 0);
+  if (unpaired.length === 0) return [];
+  const items = unpaired.map((key) =>
+    h(
+      'li',
+      { class: 'key', 'data-key-id': key.id },
+      `${key.publicKey.label} · `,
+      h('code', {}, position(key.file, key.blockIndex)),
+    ),
+  );
+  return [h('h3', {}, 'Private keys without a certificate'), h('ul', { class: 'keys' }, ...items)];
+}
+
+function problemSection(scan: CertificateScanView): Child {
+  if (scan.problems.length === 0) return null;
+  const total = scan.problems.length + scan.counts.problemsNotListed;
+  const items = scan.problems.map((problem) =>
+    h(
+      'li',
+      {},
+      h('code', {}, position(problem.file, problem.blockIndex)),
+      `: ${problem.error.message}`,
+    ),
+  );
+  return h(
+    'details',
+    { class: 'scan-problems' },
+    h('summary', {}, `${total} files or blocks could not be used`),
+    h('ul', {}, ...items),
+  );
+}
+
 export class CertificatesView {
   readonly element: HTMLElement;
   private readonly statusLine = h('div', { class: 'scan-status', role: 'status' });
@@ -114,84 +147,46 @@ export class CertificatesView {
 
   private renderScan(scan: CertificateScanView, now: number): void {
     const summary = `Found ${scan.certificates.length} certificates, ${scan.keys.length} private keys and ${scan.encrypted.length} locked entries in ${scan.counts.files} files; checked at ${formatTimestamp(scan.checkedAt)}.`;
+    const truncated = scan.truncated
+      ? h(
+          'p',
+          { class: 'note' },
+          'The workspace has more certificate files than one scan reads; some were left out.',
+        )
+      : null;
     this.statusLine.replaceChildren();
-    append(this.statusLine, [
-      h('p', {}, summary),
-      scan.truncated
-        ? h(
-            'p',
-            { class: 'note' },
-            'The workspace has more certificate files than one scan reads; some were left out.',
-          )
-        : null,
-    ]);
-    const keys = new Map(scan.keys.map((key) => [key.id, key]));
-    const sections: Child[] = [];
-    if (scan.encrypted.length > 0) {
-      sections.push(
-        h('h3', {}, 'Locked keys and PKCS#12 files'),
-        h(
-          'ul',
-          { class: 'encrypted-list' },
-          ...scan.encrypted.map((entry) => this.encryptedItem(entry)),
-        ),
-      );
-    }
-    sections.push(
-      h('h3', {}, 'Certificates'),
-      scan.certificates.length === 0
-        ? h('p', { class: 'empty' }, 'No certificates were found in the workspace.')
-        : h(
-            'ul',
-            { class: 'certificates' },
-            ...scan.certificates.map((certificate) => this.certificateItem(certificate, keys, now)),
-          ),
-    );
-    const unpairedKeys = scan.keys.filter((key) => key.certificateIds.length === 0);
-    if (unpairedKeys.length > 0) {
-      sections.push(
-        h('h3', {}, 'Private keys without a certificate'),
-        h(
-          'ul',
-          { class: 'keys' },
-          ...unpairedKeys.map((key) =>
-            h(
-              'li',
-              { class: 'key', 'data-key-id': key.id },
-              `${key.publicKey.label} · `,
-              h('code', {}, position(key.file, key.blockIndex)),
-            ),
-          ),
-        ),
-      );
-    }
-    if (scan.problems.length > 0) {
-      sections.push(
-        h(
-          'details',
-          { class: 'scan-problems' },
-          h(
-            'summary',
-            {},
-            `${scan.problems.length + scan.counts.problemsNotListed} files or blocks could not be used`,
-          ),
-          h(
-            'ul',
-            {},
-            ...scan.problems.map((problem) =>
-              h(
-                'li',
-                {},
-                h('code', {}, position(problem.file, problem.blockIndex)),
-                `: ${problem.error.message}`,
-              ),
-            ),
-          ),
-        ),
-      );
-    }
+    append(this.statusLine, [h('p', {}, summary), truncated]);
+
     this.content.replaceChildren();
-    append(this.content, sections);
+    append(this.content, [
+      ...this.encryptedSection(scan),
+      ...this.certificateSection(scan, now),
+      ...keySection(scan),
+      problemSection(scan),
+    ]);
+  }
+
+  private encryptedSection(scan: CertificateScanView): Child[] {
+    if (scan.encrypted.length === 0) return [];
+    const items = scan.encrypted.map((entry) => this.encryptedItem(entry));
+    return [
+      h('h3', {}, 'Locked keys and PKCS#12 files'),
+      h('ul', { class: 'encrypted-list' }, ...items),
+    ];
+  }
+
+  private certificateSection(scan: CertificateScanView, now: number): Child[] {
+    if (scan.certificates.length === 0) {
+      return [
+        h('h3', {}, 'Certificates'),
+        h('p', { class: 'empty' }, 'No certificates were found in the workspace.'),
+      ];
+    }
+    const keys = new Map(scan.keys.map((key) => [key.id, key]));
+    const items = scan.certificates.map((certificate) =>
+      this.certificateItem(certificate, keys, now),
+    );
+    return [h('h3', {}, 'Certificates'), h('ul', { class: 'certificates' }, ...items)];
   }
 
   private certificateItem(

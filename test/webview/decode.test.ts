@@ -1,7 +1,7 @@
 /**
- * The inspector's Decode JWT view in headless Chromium: the `decodeToken` request it posts, the
- * rendering of the host's response (made by the real engine from tokens signed here), the inputs it
- * rejects by name, and the token it receives from the host.
+ * The inspector's Decode JWT view in headless Chromium: the `decodeToken` request it posts, and
+ * the rendering of the host's response, which the real engine makes from tokens signed here.
+ * Also the inputs it rejects by name, and the token it receives from the host.
  */
 import assert from 'node:assert/strict';
 import * as jose from 'jose';

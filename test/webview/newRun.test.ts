@@ -316,7 +316,7 @@ describe('Flow Inspector New run view', function () {
     assert.ok(!state.includes(token), 'the saved state contains the token');
   });
 
-  it('shows the host answer and ignores malformed ones', async () => {
+  it('shows host errors, ignores malformed responses', async () => {
     const inspector = await openForm();
     const { page } = inspector;
     const before = await postedCount(inspector);
