@@ -43,7 +43,15 @@ export function activate(context: vscode.ExtensionContext): ExplorerApi {
   const flows = new FlowService(store, sessions, profiles, secrets, runs, log);
   const tree = new ServersTreeProvider(store, sessions, runs);
   const diagnostics = new ConfigDiagnostics(store);
-  context.subscriptions.push(log, store, sessions, runs, tree, diagnostics);
+  context.subscriptions.push(
+    log,
+    store,
+    sessions,
+    runs,
+    tree,
+    diagnostics,
+    InspectorPanel.attachServices({ store, sessions, secrets, secretStorage: context.secrets }),
+  );
 
   const treeView = vscode.window.createTreeView(Views.servers, {
     treeDataProvider: tree,

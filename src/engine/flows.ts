@@ -351,9 +351,10 @@ export async function runIntrospection(
   run: FlowRun,
   token: string,
   token_type_hint?: string,
+  extra: ParameterRows = [],
 ): Promise<IntrospectionResult> {
   const clientAuth = await run.clientAuthentication();
-  const additionalParameters = token_type_hint ? { token_type_hint } : undefined;
+  const additionalParameters = tokenParameters(token_type_hint, extra);
   const response = await run.step('Introspection request', 'introspection_endpoint', async () => {
     const raw = await oauth.introspectionRequest(run.metadata, run.oauthClient, clientAuth, token, {
       ...run.requestOptions('introspection_endpoint'),
@@ -371,6 +372,17 @@ export async function runIntrospection(
   };
 }
 
+/** The token_type_hint and extra rows of an introspection or revocation request. */
+function tokenParameters(
+  token_type_hint: string | undefined,
+  extra: ParameterRows,
+): URLSearchParams | undefined {
+  const parameters = new URLSearchParams();
+  if (token_type_hint) parameters.set('token_type_hint', token_type_hint);
+  appendParameters(parameters, { extra });
+  return parameters.size > 0 ? parameters : undefined;
+}
+
 /**
  * Revokes a token (RFC 7009).
  *
@@ -380,9 +392,10 @@ export async function runRevocation(
   run: FlowRun,
   token: string,
   token_type_hint?: string,
+  extra: ParameterRows = [],
 ): Promise<void> {
   const clientAuth = await run.clientAuthentication();
-  const additionalParameters = token_type_hint ? { token_type_hint } : undefined;
+  const additionalParameters = tokenParameters(token_type_hint, extra);
   await run.step('Revocation request', 'revocation_endpoint', async () => {
     const raw = await oauth.revocationRequest(run.metadata, run.oauthClient, clientAuth, token, {
       ...run.requestOptions('revocation_endpoint'),

@@ -24,6 +24,8 @@ export interface RunRequest {
   response_mode?: string;
   extra?: ParameterRows;
   usePar?: boolean;
+  /** PKCE (RFC 7636) for the authorization code flow; on unless false. */
+  pkce?: boolean;
   use_mtls_endpoint_aliases?: boolean;
   /** Opens the authorization URL; the system browser when absent. Tests drive it headless. */
   openUrl?: (url: string) => Promise<unknown>;
@@ -115,6 +117,7 @@ export class FlowService {
           response_mode: request.response_mode ?? client.response_mode,
           extra: request.extra,
           usePar,
+          pkce: request.pkce,
         },
         {
           portRange: redirectPortRange(),
@@ -147,7 +150,11 @@ export class FlowService {
       );
     }
     return this.execute('refresh', 'Refresh', request, async (run, engine) => {
-      const tokens = await engine.runRefresh(run, refreshToken, { scope: request.scope });
+      const tokens = await engine.runRefresh(run, refreshToken, {
+        scope: request.scope,
+        resource: request.resource,
+        extra: request.extra,
+      });
       return { tokens, result: tokens.response };
     });
   }
@@ -156,7 +163,7 @@ export class FlowService {
   async runIntrospection(request: TokenRunRequest): Promise<RunSnapshot> {
     const { token, hint } = await this.tokenFor(request);
     return this.execute('introspection', 'Introspection', request, async (run, engine) => {
-      const introspection = await engine.runIntrospection(run, token, hint);
+      const introspection = await engine.runIntrospection(run, token, hint, request.extra);
       const binding: BindingResult = introspection.binding;
       return { result: { ...introspection.response, '(certificate binding)': binding } };
     });
@@ -170,7 +177,7 @@ export class FlowService {
       'Revocation',
       request,
       async (run, engine) => {
-        await engine.runRevocation(run, token, hint);
+        await engine.runRevocation(run, token, hint, request.extra);
         return { result: { revoked: true, token_type_hint: hint ?? null } };
       },
     );

@@ -241,6 +241,19 @@ describe('flows against the test server', function () {
       const after = await runIntrospection(newRun(http, metadata, profile), accessToken);
       assert.equal(after.response.active, false);
     });
+
+    it('introspection sends hint and extra rows', async () => {
+      const profile = await profileFor(server, 'tls_client_auth');
+      const run = newRun(http, metadata, profile);
+      await runIntrospection(run, 'not-a-real-token', 'access_token', [['audit_id', 'run-42']]);
+      const request = run.lastExchange('introspection_endpoint')?.request.body;
+      assert.ok(request, 'the introspection request was not recorded');
+      const sent = JSON.stringify(request);
+      assert.match(sent, /token_type_hint/);
+      assert.match(sent, /access_token/);
+      assert.match(sent, /audit_id/);
+      assert.match(sent, /run-42/);
+    });
   });
 
   describe('client authentication failures', () => {

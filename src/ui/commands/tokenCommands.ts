@@ -75,10 +75,13 @@ export async function tokenRunRequest(
   }
   const target = await clientArgument(argument, store, 'use');
   if (!target) return undefined;
+  const argumentRequest = argument as TokenRunRequest | undefined;
   const base = {
     serverId: target.server.config.id,
     client_id: target.client.client_id,
-    cancellation: (argument as TokenRunRequest | undefined)?.cancellation,
+    cancellation: argumentRequest?.cancellation,
+    extra: argumentRequest?.extra,
+    use_mtls_endpoint_aliases: argumentRequest?.use_mtls_endpoint_aliases,
   };
   const given = stringMember(argument, 'token');
   if (given)
