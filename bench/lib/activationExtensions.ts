@@ -105,6 +105,46 @@ export async function writeEmptyWrapper(folder: string): Promise<GeneratedExtens
   return writeWrapper(folder, manifest, target);
 }
 
+/**
+ * The skeleton's main file: what any extension with the product's contributions has to do in
+ * activate(), and nothing more. It registers every contributed command with an empty handler,
+ * creates every contributed view with an empty tree, creates a log output channel and registers
+ * the inspector's webview serializer.
+ */
+const SKELETON_SOURCE = `'use strict';
+const vscode = require('vscode');
+const manifest = require('./package.json');
+exports.activate = function activate(context) {
+  const channel = vscode.window.createOutputChannel(manifest.displayName, { log: true });
+  const emptyTree = { getTreeItem: (item) => item, getChildren: () => [] };
+  const views = Object.values(manifest.contributes.views ?? {}).flat();
+  context.subscriptions.push(
+    channel,
+    ...views.map((view) => vscode.window.createTreeView(view.id, { treeDataProvider: emptyTree })),
+    ...manifest.contributes.commands.map((entry) =>
+      vscode.commands.registerCommand(entry.command, () => undefined),
+    ),
+    vscode.window.registerWebviewPanelSerializer('oauthExplorer.inspector', {
+      deserializeWebviewPanel: async () => undefined,
+    }),
+  );
+  channel.info('Activated.');
+};
+`;
+
+/**
+ * Writes the skeleton, wrapped like the product and with the product's manifest, so the two
+ * contribute the same commands and views and differ only in what activate() does.
+ */
+export async function writeSkeletonWrapper(folder: string): Promise<GeneratedExtension> {
+  const manifest = JSON.parse(await readFile(path.join(REPOSITORY_ROOT, 'package.json'), 'utf8'));
+  await mkdir(folder, { recursive: true });
+  const target = path.join(folder, 'skeleton.js');
+  await writeFile(target, SKELETON_SOURCE);
+  await symlink(path.join(REPOSITORY_ROOT, 'media'), path.join(folder, 'media'), 'dir');
+  return writeWrapper(folder, manifest, target);
+}
+
 /** Modules whose evaluation the instrumented bundle reports. */
 const WATCHED_MODULES =
   /[\\/]node_modules[\\/](undici|jose|oauth4webapi)[\\/]|[\\/]src[\\/]engine[\\/]/;
