@@ -65,7 +65,9 @@ export function activate(context: vscode.ExtensionContext): ExplorerApi {
       servers.some((server) => server.config.clients.length > 0),
     );
     setContext(ContextKeys.hasConfigProblems, store.problems().length > 0);
-    treeView.message = vscode.workspace.isTrusted ? undefined : UNTRUSTED_MESSAGE;
+    // With no servers the untrusted welcome view says this, with buttons; a message would hide it.
+    treeView.message =
+      vscode.workspace.isTrusted || servers.length === 0 ? undefined : UNTRUSTED_MESSAGE;
   };
   context.subscriptions.push(
     treeView,

@@ -21,6 +21,11 @@ export interface CodeServerOptions {
   stateDir: string;
   /** Extensions folder, `stateDir/extensions` when missing. */
   extensionsDir?: string;
+  /**
+   * Leaves Workspace Trust on, so a folder opens in restricted mode until it is trusted. Off when
+   * missing, because the trust prompt would block every other test.
+   */
+  workspaceTrust?: boolean;
   /** More command-line arguments for code-server. */
   extraArgs?: string[];
   /**
@@ -68,7 +73,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<Runni
     `--bind-addr=127.0.0.1:${port}`,
     '--disable-telemetry',
     '--disable-update-check',
-    '--disable-workspace-trust',
+    ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override',
     // The port proxy serves HTTPS listeners over plain HTTP, which the test server refuses.
     '--disable-proxy',

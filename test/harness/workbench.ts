@@ -82,6 +82,8 @@ export interface OpenWorkbenchOptions {
   artifactsDir?: string;
   /** Variables for code-server's environment, which its extension host inherits. */
   env?: Record<string, string>;
+  /** Leaves Workspace Trust on; see CodeServerOptions. */
+  workspaceTrust?: boolean;
   timeoutMs?: number;
 }
 
@@ -118,6 +120,7 @@ export async function openWorkbench(options: OpenWorkbenchOptions): Promise<Work
       workspace: options.workspace,
       stateDir,
       installation,
+      workspaceTrust: options.workspaceTrust ?? false,
       ...(options.env === undefined ? {} : { env: options.env }),
     });
     context = await launchChromium(installation.chromiumPath, path.join(stateDir, 'chromium'));

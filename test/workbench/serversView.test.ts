@@ -381,4 +381,74 @@ describe('Servers view in the workbench', () => {
       await takeScreenshot(page, ARTIFACTS, 'expired-certificate');
     });
   });
+
+  describe('untrusted workspace', () => {
+    let server: TestServer;
+    let workbench: Workbench;
+    let workspace: string;
+
+    before(async () => {
+      server = await startTestServer();
+      workspace = await serverWorkspace(server);
+      workbench = await openWorkbench({
+        extensionDevelopmentPath: REPOSITORY_ROOT,
+        workspace,
+        workspaceTrust: true,
+        artifactsDir: path.join(ARTIFACTS, 'untrusted'),
+      });
+    });
+
+    afterEach(async function () {
+      await screenshotOnFailure(this, workbench);
+    });
+
+    after(async () => {
+      await workbench?.close();
+      await server?.close();
+      await rm(workspace, { recursive: true, force: true });
+    });
+
+    it('view says the files are not read', async () => {
+      const { page } = workbench;
+      // The workbench opens a folder it has not seen in Restricted Mode, and says so in the
+      // status bar. Desktop VS Code asks first; code-server goes straight to Restricted Mode.
+      const distrust = page.getByRole('button', { name: /No, I don.t trust the authors/ });
+      if (await distrust.isVisible()) await distrust.click();
+      await page
+        .locator('.statusbar-item', { hasText: 'Restricted Mode' })
+        .first()
+        .waitFor({ timeout: 30_000 });
+      await openViewContainer(page, VIEW_CONTAINER);
+
+      const welcome = page.locator('.part.sidebar .welcome-view-content');
+      await welcome
+        .filter({ hasText: 'This workspace is not trusted' })
+        .waitFor({ timeout: 30_000 });
+      const text = (await welcome.first().textContent()) ?? '';
+      assert.match(text, /reads neither its \.vscode\/oauth-explorer\.json nor certificates/);
+      assert.equal(
+        await treeRow(page, 'Local test server').count(),
+        0,
+        'the server from the untrusted workspace file is listed',
+      );
+      await takeScreenshot(page, ARTIFACTS, 'untrusted-view');
+    });
+
+    it('trusting the folder loads its servers', async () => {
+      const { page } = workbench;
+      await page
+        .locator('.part.sidebar')
+        .getByRole('button', { name: 'Manage Workspace Trust' })
+        .click();
+      const trust = page
+        .locator('.workspace-trust-editor')
+        .getByRole('button', { name: /^Trust$/ });
+      await trust.first().waitFor({ timeout: 30_000 });
+      await trust.first().click();
+      await openViewContainer(page, VIEW_CONTAINER);
+      const serverRow = treeRow(page, 'Local test server');
+      await serverRow.waitFor({ timeout: 30_000 });
+      await takeScreenshot(page, ARTIFACTS, 'trusted-view');
+    });
+  });
 });
