@@ -89,11 +89,28 @@ function redactJsonValue(value: unknown, redacted: string[]): unknown {
   return output;
 }
 
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * Matches wherever a JSON text may have a member that redactJsonValue redacts: a secret parameter
+ * name or `kty` (a JWK, whose private members are redacted) written out as a member name, or any
+ * `\u` escape, which could spell one of those names. A member name without escapes appears in the
+ * text as `"name"` followed by optional whitespace and a colon, so a text with no match has nothing
+ * to redact. A match may be a false alarm, and then the body is parsed as before.
+ */
+const POSSIBLE_SECRET_MEMBER = new RegExp(
+  `"(?:${[...SECRET_PARAMETERS, 'kty'].map(escapeRegExp).join('|')})"\\s*:|\\\\u`,
+);
+
 /**
  * Redacts secret members at any depth of a JSON body. Text that is not JSON is returned unchanged,
- * because the caller records it as it came.
+ * because the caller records it as it came. A body without any possible secret member name is
+ * returned without parsing, since parsing it would change nothing.
  */
 export function redactJsonBody(body: string): RedactedText {
+  if (!POSSIBLE_SECRET_MEMBER.test(body)) return { text: body, redacted: [] };
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);

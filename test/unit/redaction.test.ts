@@ -43,6 +43,36 @@ describe('redaction', () => {
     assert.ok(text.includes('"x": "xx"'));
   });
 
+  it('JSON member name spelled with escapes redacted', () => {
+    const body = '{"refresh\\u005ftoken": "rt-escaped", "access_token": "at"}';
+    const { text, redacted } = redactBody(body, 'application/json');
+    assert.ok(!text.includes('rt-escaped'));
+    assert.deepEqual(redacted, ['refresh_token']);
+  });
+
+  it('JSON member name before whitespace redacted', () => {
+    const body = '{"client_secret"\n\t : "cs-spaced"}';
+    const { text, redacted } = redactBody(body, 'application/json');
+    assert.ok(!text.includes('cs-spaced'));
+    assert.deepEqual(redacted, ['client_secret']);
+  });
+
+  it('JWK with escaped private member redacted', () => {
+    const body = '{"keys": [{"k\\u0074y": "oct", "k": "symmetric-secret"}]}';
+    const { text, redacted } = redactBody(body, 'application/json');
+    assert.ok(!text.includes('symmetric-secret'));
+    assert.deepEqual(redacted, ['k']);
+  });
+
+  it('JSON without secret members kept byte for byte', () => {
+    const body =
+      '{"grant_types_supported":["refresh_token","client_credentials"],' +
+      '"token_endpoint":"https://as.example/token","note":"\\"token\\": not a member"}';
+    const { text, redacted } = redactBody(body, 'application/json');
+    assert.equal(text, body);
+    assert.deepEqual(redacted, []);
+  });
+
   it('non-JSON body kept as is', () => {
     const { text, redacted } = redactBody('<html>oops</html>', 'application/json');
     assert.equal(text, '<html>oops</html>');
