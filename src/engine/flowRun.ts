@@ -7,7 +7,13 @@ import type { ExchangeListener, RecordedExchange } from './exchange';
 import type { HttpClient } from './httpClient';
 import type { ServerMetadata } from './metadata';
 import { toExplorerError } from './protocolErrors';
-import { routeEndpoint, routeEndpoints, type EndpointName, type RouteEntry } from './routing';
+import {
+  routeEndpoint,
+  routeEndpoints,
+  type EndpointName,
+  type RouteEntry,
+  type RoutingOptions,
+} from './routing';
 import type { KeySource } from './tokens';
 
 export interface FlowStep {
@@ -78,7 +84,6 @@ export class FlowRun {
   readonly startedAt = new Date().toISOString();
   readonly exchanges: RecordedExchange[] = [];
   readonly steps: FlowStep[] = [];
-  readonly routes: RouteEntry[];
   readonly metadata: ServerMetadata;
   readonly client: ClientProfile;
   readonly oauthClient: oauth.Client;
@@ -87,6 +92,10 @@ export class FlowRun {
   private readonly options: FlowRunOptions;
   private keySource: KeySource | undefined | null = null;
   private clientAuth: Promise<oauth.ClientAuth> | undefined;
+  private readonly routing: RoutingOptions;
+  /** Routes decided so far, by endpoint; metadata and client do not change during a run. */
+  private readonly routeCache = new Map<EndpointName, RouteEntry>();
+  private routeTable: RouteEntry[] | undefined;
 
   constructor(options: FlowRunOptions) {
     this.options = options;
@@ -96,19 +105,21 @@ export class FlowRun {
     this.http = options.http;
     this.signal = options.signal;
     this.oauthClient = oauthClient(options.client);
-    this.routes = routeEndpoints(options.metadata, this.routingOptions());
-  }
-
-  private routingOptions() {
-    return {
+    this.routing = {
       use_mtls_endpoint_aliases: this.client.use_mtls_endpoint_aliases,
       hasClientCertificate: this.client.clientCertificate !== undefined,
     };
   }
 
+  /** The routing table for every endpoint, built on first use. */
+  get routes(): RouteEntry[] {
+    this.routeTable ??= routeEndpoints(this.metadata, this.routing);
+    return this.routeTable;
+  }
+
   /** The route of an endpoint, or an error naming the missing metadata member. */
   route(endpoint: EndpointName): RouteEntry {
-    const route = routeEndpoint(this.metadata, endpoint, this.routingOptions());
+    const route = this.safeRoute(endpoint);
     if (route.url === undefined) {
       throw new ExplorerError(
         'MISSING_ENDPOINT',
@@ -145,7 +156,7 @@ export class FlowRun {
    */
   keys(): KeySource | undefined {
     if (this.keySource !== null) return this.keySource;
-    const route = routeEndpoint(this.metadata, 'jwks_uri', this.routingOptions());
+    const route = this.safeRoute('jwks_uri');
     if (route.url === undefined) {
       this.keySource = undefined;
       return undefined;
@@ -230,8 +241,14 @@ export class FlowRun {
     }
   }
 
-  private safeRoute(endpoint: EndpointName): RouteEntry | undefined {
-    return routeEndpoint(this.metadata, endpoint, this.routingOptions());
+  /** The route of an endpoint, which has no `url` when the metadata lacks the endpoint. */
+  private safeRoute(endpoint: EndpointName): RouteEntry {
+    let route = this.routeCache.get(endpoint);
+    if (!route) {
+      route = routeEndpoint(this.metadata, endpoint, this.routing);
+      this.routeCache.set(endpoint, route);
+    }
+    return route;
   }
 
   private record(exchange: RecordedExchange): void {
