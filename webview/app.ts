@@ -56,7 +56,7 @@ export class InspectorApp {
       clear: () => this.post({ type: 'clearRuns' }),
     });
     this.runView = new RunView({
-      isExpanded: (runId, exchangeId) => store.isExpanded(runId, exchangeId),
+      expandedIds: (runId) => store.expandedIds(runId),
       toggle: (runId, exchangeId) => store.toggleExpanded(runId, exchangeId),
       detailContext: () => ({
         client_id: store.selectedRun?.client_id ?? '',

@@ -15,15 +15,17 @@ export function routeSummary(route: RouteEntry | undefined): string {
   return 'no routing decision';
 }
 
+/** The tooltip of the tag for an exchange without a route. */
+export const NO_ROUTE_REASON =
+  'Discovery documents are fetched from the URL given, with no routing decision.';
+
 /**
  * A tag whose tooltip is the route's reason sentence. Exchanges without a route (metadata
  * documents) get a dash, with a tooltip that says why.
  */
 export function routeTag(route: RouteEntry | undefined): HTMLElement {
   const kind = routeKind(route);
-  const reason =
-    route?.reason ??
-    'Discovery documents are fetched from the URL given, with no routing decision.';
+  const reason = route?.reason ?? NO_ROUTE_REASON;
   const text = kind === 'none' ? '—' : kind;
   return h('span', { class: `tag route-${kind}`, 'data-tip': reason }, text);
 }

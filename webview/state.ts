@@ -14,7 +14,7 @@ import {
   type RunSnapshot,
   type ServerChoice,
 } from '../src/shared/inspectorProtocol';
-import { isRunSnapshot, isScanStatus, isServerChoice } from './hostMessages';
+import { exchangeIdOf, isRunSnapshot, isScanStatus, isServerChoice } from './hostMessages';
 
 export const TAB_IDS = ['exchanges', 'routing', 'tokens', 'result'] as const;
 export type TabId = (typeof TAB_IDS)[number];
@@ -226,8 +226,9 @@ export class InspectorStore {
     this.save(true);
   }
 
-  isExpanded(runId: string, exchangeId: string): boolean {
-    return this.ui.expanded[runId]?.includes(exchangeId) ?? false;
+  /** Ids of the expanded exchange rows of a run. */
+  expandedIds(runId: string): readonly string[] {
+    return this.ui.expanded[runId] ?? [];
   }
 
   /** Expands or collapses one exchange row and returns whether it is now expanded. */
@@ -302,7 +303,8 @@ export class InspectorStore {
 
   private addExchange(runId: string, exchange: RecordedExchange): void {
     const run = this.find(runId);
-    if (!run || run.exchanges.some((existing) => existing.id === exchange.id)) return;
+    // The run's exchanges have not all been checked yet (isRunSnapshot), so only their ids are read.
+    if (!run || run.exchanges.some((existing) => exchangeIdOf(existing) === exchange.id)) return;
     run.exchanges.push(exchange);
     this.emit({ kind: 'exchange', run, exchange }, false);
   }

@@ -2,24 +2,33 @@
  * The exchange timeline: one row per exchange, windowed so that only the rows near the visible
  * part of the list exist in the DOM. Collapsed rows have one fixed height (the CSS variable
  * `--timeline-row-height`); expanded rows add the measured height of their detail, so the
- * offset of every row is known without rendering it.
+ * offset of every row is known without rendering it (RowOffsets).
+ *
+ * A run's exchanges are not checked when the run arrives: each one is checked with isExchange
+ * the first time its row is rendered or its id is needed, and one that fails the check is shown
+ * as a malformed row, so one bad exchange does not hide the rest of the run.
  */
 import type { RecordedExchange } from '../src/engine/exchange';
 import type { RunSnapshot } from '../src/shared/inspectorProtocol';
-import { h, srOnly } from './dom';
+import { h } from './dom';
 import { renderExchangeDetail, type DetailContext } from './exchangeDetail';
-import { formatDuration, statusClass } from './format';
-import { routeSummary, routeTag } from './routeTag';
+import { exchangeIdOf, isExchange } from './hostMessages';
+import { RowOffsets } from './rowOffsets';
+import { ExchangeRow, malformedRow, type TimelineRow } from './timelineRows';
 
 export interface TimelineOptions {
-  isExpanded(runId: string, exchangeId: string): boolean;
+  /** Ids of the expanded exchanges of a run. */
+  expandedIds(runId: string): readonly string[];
   /** Records the new state of a row and returns whether it is now expanded. */
   toggle(runId: string, exchangeId: string): boolean;
   detailContext(): DetailContext;
 }
 
-/** Pixels rendered above and below the visible part, so short scrolls show rows at once. */
-const OVERSCAN_PX = 600;
+/**
+ * Rows rendered above and below the visible part, as a fraction of the viewport height, so short
+ * scrolls show rows at once. Both sides together add one viewport of rows.
+ */
+const OVERSCAN_VIEWPORTS = 0.5;
 /** Height assumed for a detail until it has been measured. */
 const ESTIMATED_DETAIL_HEIGHT_PX = 480;
 /** Used when the CSS variable cannot be read. */
@@ -27,45 +36,27 @@ const FALLBACK_ROW_HEIGHT_PX = 26;
 /** Height assumed for a hidden viewport, so a hidden tab still has its first rows. */
 const HIDDEN_VIEWPORT_HEIGHT_PX = 600;
 
-function isFailure(exchange: RecordedExchange): boolean {
-  return exchange.error !== undefined || (exchange.response?.status ?? 0) >= 400;
-}
-
-function statusText(exchange: RecordedExchange): string {
-  if (exchange.response)
-    return `${exchange.response.status} ${exchange.response.statusText}`.trim();
-  if (exchange.error) return exchange.error.code;
-  return 'no response';
-}
-
-function certificateCell(exchange: RecordedExchange): HTMLElement {
-  const certificate = exchange.tls?.clientCertificate;
-  if (!certificate) return h('span', { class: 'cell cert cert-none' }, 'none');
-  const tip = `Client certificate offered: ${certificate.subject}, x5t#S256 ${certificate.x5tS256}`;
-  return h('span', { class: 'cell cert cert-offered', 'data-tip': tip }, 'cert');
-}
-
-function rowLabel(exchange: RecordedExchange, index: number): string {
-  const certificate = exchange.tls?.clientCertificate;
-  const certificateText = certificate
-    ? `client certificate ${certificate.subject} offered`
-    : 'no client certificate';
-  const failure = isFailure(exchange) ? ', failed' : '';
-  return (
-    `${index + 1}. ${exchange.method} ${exchange.endpoint} ${exchange.url}, ${routeSummary(exchange.route)}, ` +
-    `${certificateText}, ${statusText(exchange)}${failure}, ${formatDuration(exchange.durationMs)}`
-  );
-}
-
 export class Timeline {
   readonly element: HTMLElement;
   private readonly viewport: HTMLElement;
   private readonly list: HTMLElement;
   private run: RunSnapshot | undefined;
-  private expanded = new Set<string>();
-  private offsets: number[] | undefined;
+  /** The run's exchanges as received, each one checked only when it is first needed. */
+  private exchanges: readonly unknown[] = [];
+  /** Check results by index: the exchange, null when malformed, undefined until checked. */
+  private checked: Array<RecordedExchange | null | undefined> = [];
+  /** Ids of the run's expanded exchanges, as the store has them. */
+  private expandedIds = new Set<string>();
+  /** Exchange ids of the expanded rows, by row index. */
+  private readonly expandedRows = new Map<number, string>();
+  /** Exchanges before this index have been looked up in expandedIds. */
+  private expandedScanEnd = 0;
+  private offsets: RowOffsets | undefined;
   private readonly detailHeights = new Map<string, number>();
-  private readonly items = new Map<string, HTMLElement>();
+  /** Rows in the DOM, by index. */
+  private readonly rows = new Map<number, TimelineRow>();
+  /** Exchange rows taken out of the DOM, kept to be filled again for other exchanges. */
+  private readonly spareRows: ExchangeRow[] = [];
   private readonly details = new Map<string, HTMLElement>();
   private activeIndex = 0;
   private frame = 0;
@@ -81,7 +72,8 @@ export class Timeline {
         h('span', { class: 'cell' }, title),
       ),
     );
-    this.element = h('div', { class: 'timeline' }, header, this.viewport);
+    const body = h('div', { class: 'timeline-body' }, this.viewport);
+    this.element = h('div', { class: 'timeline' }, header, body);
     this.viewport.addEventListener('scroll', () => this.scheduleRender(), { passive: true });
     this.list.addEventListener('click', (event) => this.onClick(event));
     this.list.addEventListener('keydown', (event) => this.onKeyDown(event));
@@ -89,34 +81,31 @@ export class Timeline {
     new ResizeObserver(() => this.scheduleRender()).observe(this.viewport);
   }
 
-  private get exchanges(): RecordedExchange[] {
-    return this.run?.exchanges ?? [];
-  }
-
   /** Shows a run. The same run shown again (a newer state of it) keeps scroll and rows. */
   setRun(run: RunSnapshot): void {
     const sameRun = run.id === this.run?.id;
     this.run = run;
+    this.exchanges = run.exchanges;
+    this.checked = [];
     this.offsets = undefined;
-    this.expanded = new Set(
-      run.exchanges
-        .map((exchange) => exchange.id)
-        .filter((id) => this.options.isExpanded(run.id, id)),
-    );
+    this.expandedIds = new Set(this.options.expandedIds(run.id));
+    this.expandedRows.clear();
+    this.expandedScanEnd = 0;
     if (!sameRun) {
-      this.items.clear();
+      for (const [index, row] of this.rows) this.release(index, row);
       this.details.clear();
       this.detailHeights.clear();
       this.activeIndex = 0;
-      this.list.replaceChildren();
       this.viewport.scrollTop = 0;
     }
+    this.findExpandedRows();
     this.list.setAttribute('aria-label', `Exchanges of ${run.title}`);
     this.render();
   }
 
   /** Called after an exchange was appended to the shown run's list. */
   exchangeAdded(): void {
+    this.findExpandedRows();
     this.offsets = undefined;
     this.scheduleRender();
   }
@@ -132,15 +121,49 @@ export class Timeline {
     this.layout(true);
   }
 
+  /**
+   * Finds the rows of the expanded ids among the exchanges not looked at yet. It reads every
+   * exchange's id, but only while the run has expanded rows, and checks only the matches.
+   */
+  private findExpandedRows(): void {
+    const count = this.exchanges.length;
+    if (this.expandedIds.size > 0) {
+      for (let index = this.expandedScanEnd; index < count; index += 1) {
+        const id = exchangeIdOf(this.exchanges[index]);
+        if (id !== undefined && this.expandedIds.has(id) && this.exchangeAt(index)) {
+          this.expandedRows.set(index, id);
+        }
+      }
+    }
+    this.expandedScanEnd = count;
+  }
+
+  /** Checks the exchange at `index` on first use and returns it, or undefined when malformed. */
+  private exchangeAt(index: number): RecordedExchange | undefined {
+    let exchange = this.checked[index];
+    if (exchange === undefined) {
+      const value = this.exchanges[index];
+      exchange = isExchange(value) ? value : null;
+      this.checked[index] = exchange;
+      if (exchange === null) {
+        console.warn(
+          `Flow Inspector shows exchange ${index + 1} of run "${this.run?.id}" as malformed: ` +
+            'the extension host sent it in a shape the inspector cannot render.',
+        );
+      }
+    }
+    return exchange ?? undefined;
+  }
+
   private layout(measureAgain: boolean): void {
     if (this.rowHeight === 0) this.rowHeight = this.readRowHeight();
-    const offsets = (this.offsets ??= this.computeOffsets());
-    const count = this.exchanges.length;
+    const offsets = this.currentOffsets();
     const [first, last] = this.visibleRange(offsets);
     this.patch(first, last);
+    const empty = offsets.count === 0;
     // Style properties set through the CSSOM are allowed by a CSP without 'unsafe-inline'.
-    this.list.style.paddingTop = `${count > 0 ? offsets[first]! : 0}px`;
-    this.list.style.paddingBottom = `${count > 0 ? offsets[count]! - offsets[last + 1]! : 0}px`;
+    this.list.style.paddingTop = `${empty ? 0 : offsets.top(first)}px`;
+    this.list.style.paddingBottom = `${empty ? 0 : offsets.total() - offsets.top(last + 1)}px`;
     if (this.measureDetails(first, last) && measureAgain) {
       this.offsets = undefined;
       this.layout(false);
@@ -152,68 +175,91 @@ export class Timeline {
     return Number.isFinite(value) && value > 0 ? value : FALLBACK_ROW_HEIGHT_PX;
   }
 
-  private computeOffsets(): number[] {
-    const exchanges = this.exchanges;
-    const offsets = new Array<number>(exchanges.length + 1);
-    offsets[0] = 0;
-    for (let index = 0; index < exchanges.length; index += 1) {
-      const id = exchanges[index]!.id;
-      const detail = this.expanded.has(id)
-        ? (this.detailHeights.get(id) ?? ESTIMATED_DETAIL_HEIGHT_PX)
-        : 0;
-      offsets[index + 1] = offsets[index]! + this.rowHeight + detail;
+  private currentOffsets(): RowOffsets {
+    if (!this.offsets) {
+      const heights = new Map<number, number>();
+      for (const [index, id] of this.expandedRows) {
+        heights.set(index, this.detailHeights.get(id) ?? ESTIMATED_DETAIL_HEIGHT_PX);
+      }
+      this.offsets = new RowOffsets(this.exchanges.length, this.rowHeight, heights);
     }
-    return offsets;
+    return this.offsets;
   }
 
   /** First and last index to render; last is first - 1 when there is nothing. */
-  private visibleRange(offsets: number[]): [number, number] {
-    const count = this.exchanges.length;
-    if (count === 0) return [0, -1];
+  private visibleRange(offsets: RowOffsets): [number, number] {
+    if (offsets.count === 0) return [0, -1];
     const height = this.viewport.clientHeight || HIDDEN_VIEWPORT_HEIGHT_PX;
-    const top = Math.max(0, this.viewport.scrollTop - OVERSCAN_PX);
-    const bottom = this.viewport.scrollTop + height + OVERSCAN_PX;
-    let low = 0;
-    let high = count - 1;
-    while (low < high) {
-      const middle = (low + high + 1) >> 1;
-      if (offsets[middle]! <= top) low = middle;
-      else high = middle - 1;
-    }
-    let last = low;
-    while (last + 1 < count && offsets[last + 1]! < bottom) last += 1;
-    return [low, last];
+    const overscan = Math.ceil(height * OVERSCAN_VIEWPORTS);
+    const top = Math.max(0, this.viewport.scrollTop - overscan);
+    const bottom = this.viewport.scrollTop + height + overscan;
+    const first = offsets.indexAt(top);
+    let last = offsets.indexAt(bottom);
+    // A row that starts exactly at the bottom edge is not needed yet.
+    if (last > first && offsets.top(last) >= bottom) last -= 1;
+    return [first, last];
   }
 
   /**
-   * Makes the list hold exactly the items first..last, in order. Items that stay are not moved,
-   * so a focused row keeps its focus.
+   * Makes the list hold exactly the rows first..last, in order. Rows that stay are not moved, so
+   * a focused row keeps its focus, and rows that leave are kept to be filled again.
    */
   private patch(first: number, last: number): void {
-    const exchanges = this.exchanges;
-    const wanted = new Set<string>();
-    for (let index = first; index <= last; index += 1) wanted.add(exchanges[index]!.id);
-    for (const [id, item] of this.items) {
-      if (!wanted.has(id)) {
-        item.remove();
-        this.items.delete(id);
-      }
+    for (const [index, row] of this.rows) {
+      if (index < first || index > last) this.release(index, row);
     }
+    const count = String(this.exchanges.length);
     const tabbable =
       this.activeIndex >= first && this.activeIndex <= last ? this.activeIndex : first;
     let cursor: ChildNode | null = this.list.firstChild;
     for (let index = first; index <= last; index += 1) {
-      const exchange = exchanges[index]!;
-      let item = this.items.get(exchange.id);
-      if (!item) {
-        item = this.buildItem(exchange, index);
-        this.items.set(exchange.id, item);
+      const existing = this.rows.get(index);
+      const row = this.rowFor(index, existing);
+      if (existing && row !== existing) {
+        if (cursor === existing.item) cursor = cursor.nextSibling;
+        this.release(index, existing);
       }
-      if (item === cursor) cursor = cursor.nextSibling;
-      else this.list.insertBefore(item, cursor);
-      item.setAttribute('aria-setsize', String(exchanges.length));
-      item.firstElementChild!.setAttribute('tabindex', index === tabbable ? '0' : '-1');
+      this.rows.set(index, row);
+      if (row.item === cursor) cursor = cursor.nextSibling;
+      else this.list.insertBefore(row.item, cursor);
+      row.item.setAttribute('aria-setsize', count);
+      row.row.setAttribute('tabindex', index === tabbable ? '0' : '-1');
     }
+  }
+
+  /**
+   * Picks the row to show at `index`: `existing` when it still shows the same exchange value, else
+   * `existing` or a spare row filled again, or a malformed row.
+   */
+  private rowFor(index: number, existing: TimelineRow | undefined): TimelineRow {
+    const source = this.exchanges[index];
+    if (existing && existing.source === source) return existing;
+    const exchange = this.exchangeAt(index);
+    if (!exchange) return malformedRow(source, index);
+    const row =
+      existing instanceof ExchangeRow ? existing : (this.spareRows.pop() ?? new ExchangeRow());
+    this.fill(row, exchange, index);
+    return row;
+  }
+
+  /** Fills an exchange row and attaches or detaches its detail to match the expanded state. */
+  private fill(row: ExchangeRow, exchange: RecordedExchange, index: number): void {
+    const expanded = this.expandedRows.has(index);
+    row.show(exchange, index, expanded);
+    const detail = expanded ? this.detailFor(exchange, index) : undefined;
+    const attached = row.item.children[1];
+    if (attached === detail) return;
+    attached?.remove();
+    if (detail) row.item.append(detail);
+  }
+
+  private release(index: number, row: TimelineRow): void {
+    row.item.remove();
+    this.rows.delete(index);
+    if (!(row instanceof ExchangeRow)) return;
+    row.item.children[1]?.remove();
+    row.source = undefined;
+    this.spareRows.push(row);
   }
 
   /**
@@ -223,55 +269,15 @@ export class Timeline {
   private measureDetails(first: number, last: number): boolean {
     if (this.viewport.offsetParent === null) return false;
     let changed = false;
-    for (let index = first; index <= last; index += 1) {
-      const id = this.exchanges[index]!.id;
-      if (!this.expanded.has(id)) continue;
-      const height = this.items.get(id)!.offsetHeight - this.rowHeight;
+    for (const [index, id] of this.expandedRows) {
+      if (index < first || index > last) continue;
+      const height = this.rows.get(index)!.item.offsetHeight - this.rowHeight;
       if (height !== this.detailHeights.get(id)) {
         this.detailHeights.set(id, height);
         changed = true;
       }
     }
     return changed;
-  }
-
-  private buildItem(exchange: RecordedExchange, index: number): HTMLElement {
-    const failed = isFailure(exchange);
-    const expanded = this.expanded.has(exchange.id);
-    const reasonId = `exchange-reason-${index}`;
-    const row = h(
-      'div',
-      {
-        class: `exchange-row status-${statusClass(exchange.response?.status)}${failed ? ' failed' : ''}`,
-        role: 'button',
-        tabindex: -1,
-        'data-index': index,
-        'aria-expanded': String(expanded),
-        'aria-controls': `exchange-detail-${index}`,
-        'aria-label': rowLabel(exchange, index),
-        'aria-describedby': reasonId,
-      },
-      h('span', { class: 'cell index' }, index + 1),
-      h('span', { class: 'cell method' }, exchange.method),
-      h('span', { class: 'cell endpoint' }, exchange.endpoint),
-      h('span', { class: 'cell url' }, exchange.url),
-      h('span', { class: 'cell route' }, routeTag(exchange.route)),
-      certificateCell(exchange),
-      h(
-        'span',
-        { class: 'cell status' },
-        failed ? h('span', { class: 'failure-mark', 'aria-hidden': 'true' }, '✕ ') : null,
-        statusText(exchange),
-      ),
-      h('span', { class: 'cell duration' }, formatDuration(exchange.durationMs)),
-      srOnly(
-        exchange.route?.reason ?? 'A metadata document, fetched from the URL given.',
-        reasonId,
-      ),
-    );
-    const item = h('div', { class: 'exchange', role: 'listitem', 'aria-posinset': index + 1 }, row);
-    if (expanded) item.append(this.detailFor(exchange, index));
-    return item;
   }
 
   private detailFor(exchange: RecordedExchange, index: number): HTMLElement {
@@ -287,21 +293,22 @@ export class Timeline {
     return detail;
   }
 
-  /** Expands or collapses the row at `index`. */
+  /** Expands or collapses the row at `index`; a malformed row does neither. */
   toggle(index: number): void {
-    const exchange = this.exchanges[index];
+    const exchange = this.exchangeAt(index);
     if (!exchange || !this.run) return;
     const expanded = this.options.toggle(this.run.id, exchange.id);
-    const item = this.items.get(exchange.id);
     if (expanded) {
-      this.expanded.add(exchange.id);
-      item?.append(this.detailFor(exchange, index));
+      this.expandedIds.add(exchange.id);
+      this.expandedRows.set(index, exchange.id);
     } else {
-      this.expanded.delete(exchange.id);
+      this.expandedIds.delete(exchange.id);
+      this.expandedRows.delete(index);
       this.details.get(exchange.id)?.remove();
       this.details.delete(exchange.id);
     }
-    item?.firstElementChild?.setAttribute('aria-expanded', String(expanded));
+    const row = this.rows.get(index);
+    if (row instanceof ExchangeRow) this.fill(row, exchange, index);
     this.offsets = undefined;
     this.render();
   }
@@ -311,8 +318,7 @@ export class Timeline {
     const count = this.exchanges.length;
     if (count === 0) return;
     this.activeIndex = Math.max(0, Math.min(count - 1, index));
-    const offsets = (this.offsets ??= this.computeOffsets());
-    const top = offsets[this.activeIndex]!;
+    const top = this.currentOffsets().top(this.activeIndex);
     const viewTop = this.viewport.scrollTop;
     const viewHeight = this.viewport.clientHeight;
     if (top < viewTop) this.viewport.scrollTop = top;
@@ -320,8 +326,7 @@ export class Timeline {
       this.viewport.scrollTop = top + this.rowHeight - viewHeight;
     }
     this.render();
-    const row = this.items.get(this.exchanges[this.activeIndex]!.id)?.firstElementChild;
-    (row as HTMLElement | undefined)?.focus({ preventScroll: true });
+    this.rows.get(this.activeIndex)?.row.focus({ preventScroll: true });
   }
 
   private rowIndex(target: EventTarget | null): number | undefined {

@@ -1454,6 +1454,10 @@ describe('Flow Inspector webview', function () {
         element.scrollTop = 0;
       });
       await detail(page, 2).waitFor();
+      // The detail may push row 3 below the rendered window, so the keyboard brings it into view.
+      await row(page, 2).focus();
+      await page.keyboard.press('ArrowDown');
+      await row(page, 3).waitFor();
       const boxes = await page.evaluate(() =>
         [2, 3].map((index) => {
           const item = document.querySelector(
@@ -1464,6 +1468,149 @@ describe('Flow Inspector webview', function () {
         }),
       );
       assert.ok(boxes[0]!.bottom <= boxes[1]!.top, 'the expanded row overlaps the next row');
+      await assertCleanConsole(inspector);
+    });
+    it('keeps expanded rows after scrolling far and back', async () => {
+      const run = largeRun(1000);
+      const inspector = await openWith(run, { runs: [run] });
+      const { page } = inspector;
+      const viewport = page.locator('.timeline-viewport');
+      const scrollTo = (top: number) =>
+        viewport.evaluate((element, value) => {
+          element.scrollTop = value;
+        }, top);
+      await expand(page, 1);
+      const detailHeight = await detail(page, 1).evaluate(
+        (element) => element.parentElement!.offsetHeight - 26,
+      );
+      const farTop = detailHeight + 600 * 26;
+      await scrollTo(farTop);
+      await expand(page, 600);
+
+      await scrollTo(0);
+      await detail(page, 1).waitFor();
+      assert.equal(await row(page, 1).getAttribute('aria-expanded'), 'true');
+      assert.equal(await page.locator('.exchange-detail').count(), 1);
+      await scrollTo(detailHeight + 500 * 26);
+      await row(page, 500).waitFor();
+      assert.equal(await page.locator('.exchange-detail').count(), 0);
+      assert.equal(await page.locator('.exchange-row[aria-expanded="true"]').count(), 0);
+      await scrollTo(farTop);
+      await detail(page, 600).waitFor();
+      assert.equal(await row(page, 600).getAttribute('aria-expanded'), 'true');
+      assert.equal(await row(page, 599).getAttribute('aria-expanded'), 'false');
+      assert.equal(await page.locator('.exchange-detail').count(), 1);
+
+      const marks = await page.evaluate(() =>
+        [...document.querySelectorAll('.exchange-row')].map((element) => ({
+          index: Number(element.getAttribute('data-index')),
+          failed: element.classList.contains('failed'),
+          marked: element.querySelector('.failure-mark') !== null,
+          number: element.querySelector('.cell.index')?.textContent,
+        })),
+      );
+      for (const mark of marks) {
+        const failed = mark.index % 50 === 49;
+        assert.equal(mark.failed, failed, `row ${mark.index} failed class`);
+        assert.equal(mark.marked, failed, `row ${mark.index} failure mark`);
+        assert.equal(mark.number, String(mark.index + 1), `row ${mark.index} number`);
+      }
+      await page.waitForFunction(
+        (runId) =>
+          (window.__host.state as { ui?: { expanded?: Record<string, string[]> } })?.ui?.expanded?.[
+            runId
+          ]?.length === 2,
+        run.id,
+      );
+      await assertCleanConsole(inspector);
+    });
+  });
+
+  describe('malformed exchanges', () => {
+    /** A run of 20 exchanges in which exchange 4 has a text duration and exchange 6 is null. */
+    function runWithMalformedExchanges(): RunSnapshot {
+      const run = largeRun(20);
+      const exchanges: unknown[] = [...run.exchanges];
+      exchanges[3] = { ...run.exchanges[3]!, durationMs: 'slow' };
+      exchanges[5] = null;
+      return { ...run, title: 'Run with malformed exchanges', exchanges } as RunSnapshot;
+    }
+
+    it('shows a malformed exchange as its own row', async () => {
+      const run = runWithMalformedExchanges();
+      const inspector = await open();
+      const { page } = inspector;
+      const warnings: string[] = [];
+      page.on('console', (message) => {
+        if (message.type() === 'warning') warnings.push(message.text());
+      });
+      await inspector.send({ type: 'snapshot', runs: [run], selectedRunId: run.id });
+      await waitForTitle(page, run.title);
+
+      assert.equal(await page.locator('.exchange-row').count(), 20);
+      for (const index of [3, 5]) {
+        const malformed = row(page, index);
+        assert.equal(await malformed.getAttribute('class'), 'exchange-row malformed');
+        assert.equal(await malformed.getAttribute('aria-disabled'), 'true');
+        assert.equal(await malformed.getAttribute('aria-expanded'), null);
+        assert.match(await malformed.innerText(), /Malformed exchange/);
+        assert.match(
+          (await malformed.getAttribute('aria-label')) ?? '',
+          new RegExp(`^${index + 1}\\. Malformed exchange`),
+        );
+      }
+      assert.equal(await row(page, 4).locator('.cell.method').textContent(), 'POST');
+      assert.equal(await row(page, 4).locator('.cell.status').innerText(), '200 OK');
+      assert.equal(await row(page, 19).locator('.cell.index').textContent(), '20');
+      for (const number of [4, 6]) {
+        assert.ok(
+          warnings.some((text) => text.includes(`exchange ${number} of run "${run.id}"`)),
+          `no warning names exchange ${number}: ${warnings.join(' | ')}`,
+        );
+      }
+      assert.ok(
+        !warnings.some((text) => text.includes('ignored a malformed message')),
+        'the whole snapshot was ignored',
+      );
+
+      // Playwright does not click a disabled element, so the click is dispatched.
+      await row(page, 3).dispatchEvent('click');
+      assert.equal(await page.locator('.exchange-detail').count(), 0);
+      assert.equal(await inspector.posted().then((posted) => posted.length), 1);
+      await assertCleanConsole(inspector);
+    });
+
+    it('keeps keyboard navigation across a malformed row', async () => {
+      const run = runWithMalformedExchanges();
+      const inspector = await open();
+      const { page } = inspector;
+      await inspector.send({ type: 'snapshot', runs: [run], selectedRunId: run.id });
+      await waitForTitle(page, run.title);
+      const focusedRow = () =>
+        page.evaluate(() => document.activeElement?.getAttribute('data-index'));
+
+      await row(page, 2).focus();
+      await page.keyboard.press('ArrowDown');
+      assert.equal(await focusedRow(), '3');
+      await page.keyboard.press('Enter');
+      assert.equal(await detail(page, 3).count(), 0);
+      await page.keyboard.press('ArrowRight');
+      assert.equal(await detail(page, 3).count(), 0);
+      await page.keyboard.press('ArrowDown');
+      assert.equal(await focusedRow(), '4');
+      await page.keyboard.press('Enter');
+      await detail(page, 4).waitFor();
+      assert.equal(await row(page, 4).getAttribute('aria-expanded'), 'true');
+
+      await inspector.send({
+        type: 'exchangeAdded',
+        runId: run.id,
+        exchange: { ...run.exchanges[0]!, id: 'exchange-20' },
+      });
+      await page.locator('vscode-panel-tab#tab-exchanges .count', { hasText: '21' }).waitFor();
+      await page.keyboard.press('End');
+      assert.equal(await focusedRow(), '20');
+      assert.equal(await row(page, 20).locator('.cell.index').textContent(), '21');
       await assertCleanConsole(inspector);
     });
   });
