@@ -241,7 +241,7 @@ export class FlowRun {
     }
   }
 
-  /** The route of an endpoint, which has no `url` when the metadata lacks the endpoint. */
+  /** Returns the route of an endpoint, without a `url` when the metadata lacks the endpoint. */
   private safeRoute(endpoint: EndpointName): RouteEntry {
     let route = this.routeCache.get(endpoint);
     if (!route) {

@@ -83,8 +83,8 @@ function randomValue(): string {
 
 /**
  * Computes the S256 code challenge, BASE64URL(SHA256(verifier)), as oauth4webapi's
- * calculatePKCECodeChallenge does. Node's synchronous hash takes about 2 µs where WebCrypto's
- * digest takes about 30 µs and extra event loop turns.
+ * calculatePKCECodeChallenge does. Node's synchronous hash took about 2 µs where WebCrypto's
+ * digest took about 30 µs and extra event loop turns (Node 20, 2-core Xeon, a loop of 20000).
  *
  * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.2
  */

@@ -94,11 +94,10 @@ function escapeRegExp(text: string): string {
 }
 
 /**
- * Matches wherever a JSON text may have a member that redactJsonValue redacts: a secret parameter
- * name or `kty` (a JWK, whose private members are redacted) written out as a member name, or any
- * `\u` escape, which could spell one of those names. A member name without escapes appears in the
- * text as `"name"` followed by optional whitespace and a colon, so a text with no match has nothing
- * to redact. A match may be a false alarm, and then the body is parsed as before.
+ * Matches where a JSON text may contain a member that redactJsonValue redacts: a secret parameter
+ * name or `kty` (a JWK) as a member name, or any `\u` escape, which could spell such a name. An
+ * unescaped member name appears as `"name"` followed by optional whitespace and a colon, so a text
+ * without a match has nothing to redact. A match may be a false alarm, and then the body is parsed.
  */
 const POSSIBLE_SECRET_MEMBER = new RegExp(
   `"(?:${[...SECRET_PARAMETERS, 'kty'].map(escapeRegExp).join('|')})"\\s*:|\\\\u`,
