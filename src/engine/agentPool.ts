@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { rootCertificates, type TLSSocket } from 'node:tls';
-import { Agent, buildConnector } from 'undici';
+import { Agent, buildConnector, type Dispatcher } from 'undici';
 import { summarizeCertificate, type LoadedClientCertificate } from './credentials';
 import type { RecordedCertificate } from './exchange';
 
@@ -8,7 +8,11 @@ import type { RecordedCertificate } from './exchange';
 export interface ConnectionSettings {
   /** Time allowed for TCP connect plus the TLS handshake, in milliseconds. */
   connectTimeoutMs: number;
-  /** Time allowed for the response headers, and then between body chunks, in milliseconds. */
+  /**
+   * Time allowed from sending the request to the end of the response body, in milliseconds. undici
+   * applies it to the headers and to each pause between body chunks, and the HTTP client applies it
+   * to the whole response.
+   */
   responseTimeoutMs: number;
   /** PEM CA certificates trusted in addition to Node's built-in roots. */
   extraCaPem?: readonly string[];
@@ -25,9 +29,68 @@ export interface ServerConnectionFacts {
   lastTlsError?: { code: string; message: string; at: number };
 }
 
+/**
+ * A request option holding a function that is called when undici writes the request on a
+ * connected socket, after any connect and TLS handshake. The response timeout counts from there.
+ */
+export const onRequestSent: unique symbol = Symbol('onRequestSent');
+
+export type RequestSentOption = { [onRequestSent]?: () => void };
+
+/** Forwards every handler call, and calls `sent` when undici starts writing the request. */
+class SentNotifyingHandler implements Dispatcher.DispatchHandler {
+  constructor(
+    private readonly inner: Dispatcher.DispatchHandler,
+    private readonly sent: () => void,
+  ) {}
+
+  onRequestStart(controller: Dispatcher.DispatchController, context: unknown): void {
+    this.sent();
+    this.inner.onRequestStart?.(controller, context);
+  }
+
+  onRequestUpgrade(
+    ...args: Parameters<NonNullable<Dispatcher.DispatchHandler['onRequestUpgrade']>>
+  ): void {
+    this.inner.onRequestUpgrade?.(...args);
+  }
+
+  onResponseStart(
+    ...args: Parameters<NonNullable<Dispatcher.DispatchHandler['onResponseStart']>>
+  ): void {
+    this.inner.onResponseStart?.(...args);
+  }
+
+  onResponseData(
+    ...args: Parameters<NonNullable<Dispatcher.DispatchHandler['onResponseData']>>
+  ): void {
+    this.inner.onResponseData?.(...args);
+  }
+
+  onResponseEnd(
+    ...args: Parameters<NonNullable<Dispatcher.DispatchHandler['onResponseEnd']>>
+  ): void {
+    this.inner.onResponseEnd?.(...args);
+  }
+
+  onResponseError(
+    ...args: Parameters<NonNullable<Dispatcher.DispatchHandler['onResponseError']>>
+  ): void {
+    this.inner.onResponseError?.(...args);
+  }
+}
+
+function notifyWhenSent(dispatch: Dispatcher['dispatch']): Dispatcher['dispatch'] {
+  return (options, handler) => {
+    const sent = (options as RequestSentOption)[onRequestSent];
+    return dispatch(options, sent ? new SentNotifyingHandler(handler, sent) : handler);
+  };
+}
+
 /** One undici agent with the facts its connector saw. */
 export interface PooledAgent {
-  agent: Agent;
+  /** The agent, composed with the interceptor that honours `onRequestSent`. */
+  agent: Dispatcher;
   clientCertificate?: LoadedClientCertificate;
   /** TLS connections opened by this agent; stays flat while connections are reused. */
   handshakes: number;
@@ -122,13 +185,13 @@ export class AgentPool {
     });
 
     const pooled: PooledAgent = {
-      agent: undefined as unknown as Agent,
+      agent: undefined as unknown as Dispatcher,
       clientCertificate,
       handshakes: 0,
       servers: new Map(),
     };
 
-    pooled.agent = new Agent({
+    const agent = new Agent({
       headersTimeout: settings.responseTimeoutMs,
       bodyTimeout: settings.responseTimeoutMs,
       connect: (options, callback) => {
@@ -156,6 +219,7 @@ export class AgentPool {
         });
       },
     });
+    pooled.agent = agent.compose(notifyWhenSent);
     return pooled;
   }
 }

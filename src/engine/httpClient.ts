@@ -1,10 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { Headers, Response, type Dispatcher } from 'undici';
-import { AgentPool, type ConnectionSettings, type PooledAgent } from './agentPool';
+import {
+  AgentPool,
+  onRequestSent,
+  type ConnectionSettings,
+  type PooledAgent,
+  type RequestSentOption,
+} from './agentPool';
 import type { LoadedClientCertificate } from './credentials';
 import { ExplorerError } from './errors';
 import type { ExchangeListener, HeaderPair, RecordedBody, RecordedExchange } from './exchange';
-import { translateNetworkError } from './networkErrors';
+import {
+  bodyTimeoutError,
+  redirectError,
+  translateNetworkError,
+  truncatedBodyError,
+  type RequestIdentity,
+} from './networkErrors';
 import { redactBody, redactHeader } from './redaction';
 import type { RouteEntry } from './routing';
 
@@ -32,8 +44,8 @@ export interface HttpRequest {
   clientCertificate?: LoadedClientCertificate;
   signal?: AbortSignal;
   /**
-   * `manual` (the default) returns a redirect response as it is; `error` rejects it. Redirects are
-   * never followed, so each one is recorded and shown as its own exchange.
+   * `manual` (the default) returns a redirect response as it is; `error` records its status and
+   * headers and rejects it with an error that names the Location. Redirects are never followed.
    */
   redirect?: 'manual' | 'error';
   /** Receives this request's exchange, after the client-wide listeners. */
@@ -168,19 +180,34 @@ function responseHeaders(raw: Dispatcher.ResponseData['headers']): Headers {
 }
 
 /**
- * Reads a whole response body, destroying the stream and rejecting with `tooLarge(bytesSoFar)` once
- * it exceeds `limit` bytes. It listens for `data` events, which take fewer allocations and event
- * loop turns per body than async iteration. A stream that closes before its end rejects as async
- * iteration would, with ERR_STREAM_PREMATURE_CLOSE.
+ * Destroys a body that will not be read. undici emits an abort error on a body destroyed before
+ * its end, and without a listener that error would crash the process.
+ */
+function discardBody(body: Dispatcher.ResponseData['body']): void {
+  body.on('error', () => undefined);
+  body.destroy();
+}
+
+/** The body bytes read so far, kept so that a failed read can still record the partial body. */
+interface BodyProgress {
+  chunks: Buffer[];
+  size: number;
+}
+
+/**
+ * Reads a whole response body into `progress`, destroying the stream and rejecting with
+ * `tooLarge(bytesSoFar)` once it exceeds `limit` bytes. It listens for `data` events, which take
+ * fewer allocations and event loop turns per body than async iteration. A stream that closes
+ * before its end rejects as async iteration would, with ERR_STREAM_PREMATURE_CLOSE.
  */
 function readBody(
   body: Dispatcher.ResponseData['body'],
   limit: number,
   tooLarge: (size: number) => Error,
+  progress: BodyProgress,
 ): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let total = 0;
+    const { chunks } = progress;
     let settled = false;
     const settle = (outcome: () => void): void => {
       if (settled) return;
@@ -189,16 +216,18 @@ function readBody(
     };
     body.on('data', (chunk: Buffer) => {
       if (settled) return;
-      total += chunk.byteLength;
-      if (total > limit) {
+      progress.size += chunk.byteLength;
+      if (progress.size > limit) {
         body.destroy();
-        settle(() => reject(tooLarge(total)));
+        settle(() => reject(tooLarge(progress.size)));
         return;
       }
       chunks.push(chunk);
     });
     body.once('end', () =>
-      settle(() => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total))),
+      settle(() =>
+        resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, progress.size)),
+      ),
     );
     body.once('error', (error) => settle(() => reject(error)));
     body.once('close', () =>
@@ -209,12 +238,64 @@ function readBody(
   });
 }
 
+/**
+ * The response timeout as one deadline for the headers and the whole body, counted from the moment
+ * undici writes the request. undici's own body timeout restarts with every chunk, so a server that
+ * sends one byte at a time would otherwise never time out.
+ */
+class ResponseDeadline {
+  expired = false;
+  private timer: NodeJS.Timeout | undefined;
+  private onExpiry: () => void = () => undefined;
+
+  constructor(readonly limitMs: number) {}
+
+  /** Starts the clock; passed to undici as the `onRequestSent` option. */
+  readonly start = (): void => {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.expired = true;
+      this.onExpiry();
+    }, this.limitMs);
+  };
+
+  /** Runs `action` when the deadline passes, or at once if it has passed already. */
+  whenExpired(action: () => void): void {
+    this.onExpiry = action;
+    if (this.expired) action();
+  }
+
+  clear(): void {
+    clearTimeout(this.timer);
+  }
+}
+
 /** A response as received: status line, headers and the whole body. */
 interface ReceivedResponse {
   status: number;
   statusText: string;
   headers: Headers;
   bytes: Uint8Array;
+}
+
+/**
+ * Records the status, headers and any partial body of a response that failed before its body was
+ * read whole, so the inspector shows what did arrive.
+ */
+function recordIncompleteResponse(
+  exchange: RecordedExchange,
+  received: ReceivedResponse,
+  size: number,
+  chunks: Buffer[] = [],
+): void {
+  const partial = UTF8.decode(Buffer.concat(chunks, size));
+  exchange.response = {
+    status: received.status,
+    statusText: received.statusText,
+    headers: headerPairs(received.headers),
+    body: recordBody(partial, received.headers.get('content-type')),
+    size,
+  };
 }
 
 function originKey(url: URL): string {
@@ -310,8 +391,9 @@ export class HttpClient {
         route: context.route,
         clientCertificate: context.clientCertificate,
         signal: mergeSignals(context.signal, init?.signal ?? undefined),
-        // oauth4webapi and jose ask for `manual`; `follow` is treated as `manual` too.
-        redirect: init?.redirect === 'error' ? 'error' : 'manual',
+        // No OAuth back-channel endpoint answers with a redirect, and following one would resend
+        // credentials, so any redirect fails with an error that names its target.
+        redirect: 'error',
         onRecorded: context.onRecorded,
       });
       return response;
@@ -389,38 +471,84 @@ export class HttpClient {
     body: string | undefined,
     exchange: RecordedExchange,
   ): Promise<ReceivedResponse> {
-    const raw = await rejectOnAbort(
-      pooled.agent.request({
+    const deadline = new ResponseDeadline(this.settings.responseTimeoutMs);
+    try {
+      const options: Dispatcher.RequestOptions & RequestSentOption = {
         origin: url.origin,
         path: `${url.pathname}${url.search}`,
         method: request.method as Dispatcher.HttpMethod,
         headers: Object.fromEntries(headers),
         body,
         signal: request.signal,
-      }),
-      request.signal,
-    );
-    const received: ReceivedResponse = {
-      status: raw.statusCode,
-      statusText: raw.statusText,
-      headers: responseHeaders(raw.headers),
-      bytes: new Uint8Array(0),
-    };
-    if (request.redirect === 'error' && received.status >= 300 && received.status < 400) {
-      raw.body.destroy();
-      throw new TypeError(`The server redirected with HTTP ${received.status}, which is rejected.`);
-    }
+        [onRequestSent]: deadline.start,
+      };
+      const raw = await rejectOnAbort(pooled.agent.request(options), request.signal);
+      const received: ReceivedResponse = {
+        status: raw.statusCode,
+        statusText: raw.statusText,
+        headers: responseHeaders(raw.headers),
+        bytes: new Uint8Array(0),
+      };
+      if (request.redirect === 'error' && received.status >= 300 && received.status < 400) {
+        discardBody(raw.body);
+        recordIncompleteResponse(exchange, received, 0);
+        throw redirectError(this.requestContext(request), received.status, received.headers);
+      }
 
-    const limit = this.settings.maxResponseBytes;
-    const declared = Number(received.headers.get('content-length') ?? NaN);
-    if (Number.isFinite(declared) && declared > limit) {
-      raw.body.destroy();
-      throw this.tooLarge(request, exchange, received, declared, 'declares');
+      const limit = this.settings.maxResponseBytes;
+      const declared = Number(received.headers.get('content-length') ?? NaN);
+      if (Number.isFinite(declared) && declared > limit) {
+        discardBody(raw.body);
+        throw this.tooLarge(request, exchange, received, declared, 'declares');
+      }
+      const progress: BodyProgress = { chunks: [], size: 0 };
+      deadline.whenExpired(() => raw.body.destroy());
+      try {
+        received.bytes = await readBody(
+          raw.body,
+          limit,
+          (size) => this.tooLarge(request, exchange, received, size, 'sent at least'),
+          progress,
+        );
+      } catch (error) {
+        throw this.bodyFailure(error, request, exchange, received, progress, deadline);
+      }
+      return received;
+    } finally {
+      deadline.clear();
     }
-    received.bytes = await readBody(raw.body, limit, (size) =>
-      this.tooLarge(request, exchange, received, size, 'sent at least'),
+  }
+
+  /**
+   * Explains a body that did not arrive whole: the deadline passed, or the connection ended
+   * early. Status, headers and the partial body are recorded first. A size-limit error and a
+   * cancellation are returned unchanged.
+   */
+  private bodyFailure(
+    error: unknown,
+    request: HttpRequest,
+    exchange: RecordedExchange,
+    received: ReceivedResponse,
+    progress: BodyProgress,
+    deadline: ResponseDeadline,
+  ): unknown {
+    if (error instanceof ExplorerError) return error;
+    recordIncompleteResponse(exchange, received, progress.size, progress.chunks);
+    if (request.signal?.aborted) return error;
+    const context = this.requestContext(request);
+    if (deadline.expired) return bodyTimeoutError(context, progress.size, deadline.limitMs);
+    const declared = Number(received.headers.get('content-length') ?? NaN);
+    return truncatedBodyError(
+      context,
+      received.status,
+      progress.size,
+      Number.isFinite(declared) ? declared : undefined,
+      error,
     );
-    return received;
+  }
+
+  private requestContext(request: HttpRequest): RequestIdentity {
+    return { endpoint: request.endpoint, method: request.method, url: request.url };
   }
 
   private tooLarge(

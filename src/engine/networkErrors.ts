@@ -1,10 +1,14 @@
 import { ExplorerError, type ExplorerErrorCode } from './errors';
 
-/** What the failing request was, so the message can name it. */
-export interface FailedRequestContext {
+/** The request a message names. */
+export interface RequestIdentity {
   endpoint: string;
   method: string;
   url: string;
+}
+
+/** What the failing request was, so the message can name it. */
+export interface FailedRequestContext extends RequestIdentity {
   connectTimeoutMs: number;
   responseTimeoutMs: number;
   /** Subject of the client certificate configured on the connection, if any. */
@@ -54,6 +58,18 @@ function innermostCodedError(error: unknown): { code?: string; message: string }
     current = (current as { cause?: unknown }).cause;
   }
   return found;
+}
+
+/** Finds undici's HTTPParserError, raised when the bytes after the TLS handshake are not HTTP. */
+function findParserError(error: unknown): Error | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current instanceof Error; depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    if (current.name === 'HTTPParserError' || (typeof code === 'string' && code.startsWith('HPE_')))
+      return current;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
 function clientCertificateHint(context: FailedRequestContext): string {
@@ -179,9 +195,16 @@ export function translateNetworkError(
     socketClosed && context.tlsAlert
       ? { code: context.tlsAlert, message: reported.message }
       : reported;
+  const parserError = findParserError(error);
   const translation: Translation = context.aborted
     ? { code: 'ABORTED', problem: 'the request was cancelled', hint: '' }
-    : (inner.code && translateTls(inner.code, context)) || translateSocket(inner.code, context);
+    : parserError
+      ? {
+          code: 'NETWORK_ERROR',
+          problem: `the response is not valid HTTP/1.1: ${parserError.message}`,
+          hint: 'Check that the URL points at an HTTPS web server and not at another service on that port.',
+        }
+      : (inner.code && translateTls(inner.code, context)) || translateSocket(inner.code, context);
 
   const message = `${context.method} ${context.endpoint} at ${context.url} failed: ${translation.problem}.`;
   return new ExplorerError(translation.code, message, {
@@ -194,4 +217,96 @@ export function translateNetworkError(
       networkMessage: inner.message,
     },
   });
+}
+
+function describeRequest(request: RequestIdentity): string {
+  return `${request.method} ${request.endpoint} at ${request.url}`;
+}
+
+/**
+ * Raises RESPONSE_TIMEOUT for a response whose headers arrived but whose body was not complete
+ * when the response timeout, counted from sending the request, ran out.
+ */
+export function bodyTimeoutError(
+  request: RequestIdentity,
+  receivedBytes: number,
+  limitMs: number,
+): ExplorerError {
+  return new ExplorerError(
+    'RESPONSE_TIMEOUT',
+    `${describeRequest(request)} failed: the response was not complete within ${limitMs / 1000} s, after ${receivedBytes} bytes of the body.`,
+    {
+      hint: 'The response timeout covers the headers and the whole body. Check the server, or raise the response timeout if it is slow.',
+      detail: { ...request, receivedBytes, responseTimeoutMs: limitMs },
+    },
+  );
+}
+
+/**
+ * Explains a response whose connection ended in the middle of the body. `declaredBytes` is the
+ * content-length, when the response had one.
+ */
+export function truncatedBodyError(
+  request: RequestIdentity,
+  status: number,
+  receivedBytes: number,
+  declaredBytes: number | undefined,
+  cause: unknown,
+): ExplorerError {
+  const problem =
+    declaredBytes === undefined
+      ? `the connection closed after ${receivedBytes} bytes of the response body, before the body was complete`
+      : `the response body ended after ${receivedBytes} of ${declaredBytes} bytes`;
+  const inner = innermostCodedError(cause);
+  return new ExplorerError('CONNECTION_RESET', `${describeRequest(request)} failed: ${problem}.`, {
+    hint: `The server sent HTTP ${status} and then closed the connection; the status, headers and partial body are in the inspector. Check the server's logs.`,
+    cause,
+    detail: {
+      ...request,
+      status,
+      receivedBytes,
+      declaredBytes,
+      networkCode: inner.code,
+      networkMessage: inner.message,
+    },
+  });
+}
+
+/**
+ * Describes a Location header for a message: resolved against the request URL, with the query and
+ * fragment removed because a server may echo request parameters, secrets included, into them.
+ */
+function describeLocation(location: string | null, requestUrl: string): string {
+  if (location === null) return 'no Location header';
+  let target: URL;
+  try {
+    target = new URL(location, requestUrl);
+  } catch {
+    return 'a Location header that is not a valid URL';
+  }
+  const stripped = target.search !== '' || target.hash !== '';
+  target.search = '';
+  target.hash = '';
+  return stripped ? `${target.href} (query removed)` : target.href;
+}
+
+/**
+ * Raises the error for a redirect from a back-channel request. The client does not follow
+ * redirects, because that would resend credentials to a URL the metadata does not name.
+ */
+export function redirectError(
+  request: RequestIdentity,
+  status: number,
+  headers: { get(name: string): string | null },
+): ExplorerError {
+  const target = describeLocation(headers.get('location'), request.url);
+  const discovery = request.endpoint === 'discovery';
+  const hint = discovery
+    ? 'Check the issuer: metadata must be served at the discovery URL itself. If the server has moved, enter the issuer it now publishes.'
+    : `Ask the server operator to publish the URL the server redirects to as ${request.endpoint} in the metadata.`;
+  return new ExplorerError(
+    discovery ? 'DISCOVERY_FAILED' : 'PROTOCOL_VIOLATION',
+    `${describeRequest(request)} answered HTTP ${status}, a redirect to ${target}. Redirects are not followed.`,
+    { hint, detail: { ...request, status, location: target } },
+  );
 }

@@ -10,7 +10,12 @@ import {
 } from 'node:net';
 import { loadClientCertificate } from '../../src/engine/credentials';
 import { discover } from '../../src/engine/discovery';
-import { isExplorerError, type ExplorerErrorCode } from '../../src/engine/errors';
+import {
+  isExplorerError,
+  type ExplorerError,
+  type ExplorerErrorCode,
+} from '../../src/engine/errors';
+import type { RecordedExchange } from '../../src/engine/exchange';
 import { HttpClient } from '../../src/engine/httpClient';
 import { startTestServer, type TestServer } from '../server/provider';
 import { loadCertificate, testHttpClient } from './helpers';
@@ -348,6 +353,110 @@ describe('failures are named', function () {
       });
       assert.equal(response.status, 200);
       assert.equal(exchange.tls?.clientCertificate?.subject, 'CN=client,O=OAuth Explorer Test');
+    });
+  });
+
+  describe('incomplete and unexpected responses', () => {
+    it('slow body times out as a whole', async () => {
+      // One byte every 100 ms restarts undici's per-chunk body timeout every time.
+      const issuer = await https((_request, response) => {
+        response.writeHead(200, { 'content-type': 'application/json', 'x-trace': 'slow' });
+        const timer = setInterval(() => {
+          if (response.destroyed) clearInterval(timer);
+          else response.write(' ');
+        }, 100);
+      });
+      const quick = await testHttpClient(server, { responseTimeoutMs: 800 });
+      let recorded: RecordedExchange | undefined;
+      quick.onExchange((exchange) => (recorded = exchange));
+      await assert.rejects(discover(quick, issuer, 'oidc'), (error: unknown) => {
+        expectCode('RESPONSE_TIMEOUT', /not complete within 0\.8 s/)(error);
+        assert.match((error as Error).message, /\/\.well-known\/openid-configuration/);
+        assert.match((error as Error).message, /after \d+ bytes of the body/);
+        return true;
+      });
+      assert.equal(recorded?.response?.status, 200);
+      assert.ok(recorded?.response?.headers.some(([name]) => name === 'x-trace'));
+      assert.equal(recorded?.error?.code, 'RESPONSE_TIMEOUT');
+      await quick.close();
+    }).timeout(10_000);
+
+    it('body cut short names the byte counts', async () => {
+      const issuer = await https((_request, response) => {
+        response.writeHead(200, { 'content-type': 'application/json', 'content-length': '500' });
+        response.write('{"issuer":"partial');
+        setTimeout(() => response.socket?.destroy(), 50);
+      });
+      let recorded: RecordedExchange | undefined;
+      const stop = http.onExchange((exchange) => (recorded = exchange));
+      await assert.rejects(
+        discover(http, issuer, 'oidc'),
+        expectCode('CONNECTION_RESET', /body ended after 18 of 500 bytes/),
+      );
+      stop();
+      assert.equal(recorded?.response?.status, 200);
+      assert.equal(recorded?.response?.size, 18);
+      assert.equal(recorded?.response?.body?.text, '{"issuer":"partial');
+    });
+
+    it('chunked body cut short', async () => {
+      const issuer = await https((_request, response) => {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.write('{"issuer":');
+        setTimeout(() => response.socket?.destroy(), 50);
+      });
+      await assert.rejects(
+        discover(http, issuer, 'oidc'),
+        expectCode('CONNECTION_RESET', /closed after 10 bytes of the response body/),
+      );
+    });
+
+    it('discovery redirect names the target', async () => {
+      const issuer = await https((_request, response) => {
+        response.writeHead(302, { location: '/moved/.well-known/openid-configuration?k=v' }).end();
+      });
+      await assert.rejects(discover(http, issuer, 'oidc'), (error: unknown) => {
+        expectCode('DISCOVERY_FAILED', /HTTP 302, a redirect to/)(error);
+        const message = (error as Error).message;
+        assert.ok(message.includes(`${issuer}/moved/.well-known/openid-configuration (query`));
+        assert.doesNotMatch(message, /k=v/);
+        assert.match(message, /Redirects are not followed/);
+        return true;
+      });
+    });
+
+    it('token endpoint redirect is not followed', async () => {
+      let requests = 0;
+      const base = await https((_request, response) => {
+        requests += 1;
+        response.writeHead(307, { location: 'https://127.0.0.1:1/other?client_secret=s3' }).end();
+      });
+      const fetchToken = http.fetchFor({ endpoint: 'token_endpoint' });
+      let recorded: RecordedExchange | undefined;
+      const stop = http.onExchange((exchange) => (recorded = exchange));
+      await assert.rejects(
+        fetchToken(`${base}/token`, { method: 'POST', body: 'a=b', redirect: 'manual' }),
+        (error: unknown) => {
+          expectCode('PROTOCOL_VIOLATION', /redirect to https:\/\/127\.0\.0\.1:1\/other/)(error);
+          assert.doesNotMatch((error as Error).message, /client_secret/);
+          assert.match((error as ExplorerError).hint ?? '', /token_endpoint in the metadata/);
+          return true;
+        },
+      );
+      stop();
+      assert.equal(requests, 1);
+      assert.equal(recorded?.response?.status, 307);
+    });
+
+    it('bytes that are not HTTP', async () => {
+      const issuer = await https((request) => {
+        request.socket.write('garbage\r\n\r\n');
+        request.socket.destroy();
+      });
+      await assert.rejects(
+        discover(http, issuer, 'oidc'),
+        expectCode('NETWORK_ERROR', /not valid HTTP\/1\.1: Response does not match/),
+      );
     });
   });
 
