@@ -4,7 +4,7 @@ import * as oauth from 'oauth4webapi';
 import { createClientAuth, oauthClient, type ClientProfile } from './clientAuth';
 import { ExplorerError } from './errors';
 import type { ExchangeListener, RecordedExchange } from './exchange';
-import type { HttpClient } from './httpClient';
+import type { HttpClient, RecordingFetch } from './httpClient';
 import type { ServerMetadata } from './metadata';
 import { toExplorerError } from './protocolErrors';
 import {
@@ -14,6 +14,7 @@ import {
   type RouteEntry,
   type RoutingOptions,
 } from './routing';
+import { SecretValues } from './secretValues';
 import type { KeySource } from './tokens';
 
 export interface FlowStep {
@@ -89,6 +90,12 @@ export class FlowRun {
   readonly oauthClient: oauth.Client;
   readonly http: HttpClient;
   readonly signal: AbortSignal | undefined;
+  /**
+   * The secret values this run sends: the client secret, the key passphrase, and every secret
+   * a request carried (client assertions, code verifiers, refresh tokens, introspected tokens).
+   * They are replaced wherever a server echoes them, in exchanges and in errors.
+   */
+  readonly secrets = new SecretValues();
   private readonly options: FlowRunOptions;
   private keySource: KeySource | undefined | null = null;
   private clientAuth: Promise<oauth.ClientAuth> | undefined;
@@ -109,6 +116,13 @@ export class FlowRun {
       use_mtls_endpoint_aliases: this.client.use_mtls_endpoint_aliases,
       hasClientCertificate: this.client.clientCertificate !== undefined,
     };
+    this.secrets.addClientSecret(options.client.client_id, options.client.clientSecret);
+    this.secrets.add(options.client.signingKeyPassphrase);
+  }
+
+  /** Adds a secret this run is about to send, such as a refresh token or a code verifier. */
+  addSecret(value: string | undefined): void {
+    this.secrets.add(value);
   }
 
   /** The routing table for every endpoint, built on first use. */
@@ -133,13 +147,23 @@ export class FlowRun {
   /** oauth4webapi request options that send `endpoint` through the recording client. */
   requestOptions(endpoint: EndpointName): { signal?: AbortSignal; [oauth.customFetch]: never } {
     const route = this.route(endpoint);
-    const fetch = this.http.fetchFor({
+    const send = this.http.fetchFor({
       endpoint,
       route,
       clientCertificate: route.presentsCertificate ? this.client.clientCertificate : undefined,
       signal: this.signal,
       onRecorded: (exchange) => this.record(exchange),
+      secrets: this.secrets,
     });
+    // oauth4webapi builds client assertions inside the request, so their values are taken from it.
+    const fetch: RecordingFetch = (url, init) => {
+      const body = init?.body;
+      this.secrets.addRequest(
+        new Headers(init?.headers as HeadersInit | undefined),
+        typeof body === 'string' || body instanceof URLSearchParams ? body.toString() : undefined,
+      );
+      return send(url, init);
+    };
     return { signal: this.signal, [oauth.customFetch]: fetch as never };
   }
 
@@ -203,7 +227,8 @@ export class FlowRun {
 
   /**
    * Runs one step of the flow, reporting it as running, then done or failed. Errors from
-   * oauth4webapi become ExplorerErrors that name `endpoint`.
+   * oauth4webapi become ExplorerErrors that name `endpoint`, with the run's secrets redacted from
+   * every text and with sanitized causes.
    */
   async step<T>(
     title: string,
@@ -224,14 +249,17 @@ export class FlowRun {
       step.status = 'done';
       return result;
     } catch (error) {
-      const failure = endpoint
+      const redact = (text: string): string => this.secrets.redact(text);
+      const converted = endpoint
         ? toExplorerError(error, {
             endpoint,
             route: this.safeRoute(endpoint),
             client: this.client,
             exchange: this.lastExchange(endpoint),
+            redact,
           })
-        : toExplorerError(error, { endpoint: title, client: this.client });
+        : toExplorerError(error, { endpoint: title, client: this.client, redact });
+      const failure = converted.redacted(redact);
       step.status = 'failed';
       step.detail = failure.fullMessage;
       throw failure;

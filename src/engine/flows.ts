@@ -298,6 +298,7 @@ export async function completeAuthorization(
 ): Promise<TokenResult> {
   const { parameters, jarm } = await validateCallback(run, pending, callback);
   const clientAuth = await run.clientAuthentication();
+  run.addSecret(pending.codeVerifier);
 
   const response = await run.step(
     'Token request (authorization_code)',
@@ -338,6 +339,7 @@ export async function runRefresh(
   const additionalParameters = new URLSearchParams();
   appendParameters(additionalParameters, parameters);
   const clientAuth = await run.clientAuthentication();
+  run.addSecret(refreshToken);
 
   const response = await run.step('Token request (refresh_token)', 'token_endpoint', async () => {
     const raw = await oauth.refreshTokenGrantRequest(
@@ -373,6 +375,7 @@ export async function runIntrospection(
 ): Promise<IntrospectionResult> {
   const clientAuth = await run.clientAuthentication();
   const additionalParameters = tokenParameters(token_type_hint, extra);
+  run.addSecret(token);
   const response = await run.step('Introspection request', 'introspection_endpoint', async () => {
     const raw = await oauth.introspectionRequest(run.metadata, run.oauthClient, clientAuth, token, {
       ...run.requestOptions('introspection_endpoint'),
@@ -414,6 +417,7 @@ export async function runRevocation(
 ): Promise<void> {
   const clientAuth = await run.clientAuthentication();
   const additionalParameters = tokenParameters(token_type_hint, extra);
+  run.addSecret(token);
   await run.step('Revocation request', 'revocation_endpoint', async () => {
     const raw = await oauth.revocationRequest(run.metadata, run.oauthClient, clientAuth, token, {
       ...run.requestOptions('revocation_endpoint'),

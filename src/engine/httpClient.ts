@@ -19,6 +19,7 @@ import {
 } from './networkErrors';
 import { redactBody, redactHeader } from './redaction';
 import type { RouteEntry } from './routing';
+import { SecretValues, redactExchangeSecrets } from './secretValues';
 
 export interface HttpClientSettings extends ConnectionSettings {
   /** Responses larger than this many bytes are rejected. */
@@ -50,6 +51,11 @@ export interface HttpRequest {
   redirect?: 'manual' | 'error';
   /** Receives this request's exchange, after the client-wide listeners. */
   onRecorded?: ExchangeListener;
+  /**
+   * Secret values to replace wherever the response or an error echoes them, besides those the
+   * request itself carries (Basic credentials and secret form parameters), which are found here.
+   */
+  secrets?: SecretValues;
 }
 
 export interface HttpResult {
@@ -65,6 +71,7 @@ export interface EndpointContext {
   clientCertificate?: LoadedClientCertificate;
   signal?: AbortSignal;
   onRecorded?: ExchangeListener;
+  secrets?: SecretValues;
 }
 
 /** The options oauth4webapi and jose pass to a custom fetch. */
@@ -133,10 +140,22 @@ function headerPairs(headers: Headers): HeaderPair[] {
   return pairs;
 }
 
+/**
+ * Records a body with its secrets redacted. A body that cannot be redacted is replaced by a note,
+ * so a failure here never records the raw text nor loses the rest of the exchange.
+ */
 function recordBody(text: string, contentType: string | null): RecordedBody | undefined {
   if (text.length === 0) return undefined;
-  const { text: redactedText, redacted } = redactBody(text, contentType ?? undefined);
-  return { contentType: contentType ?? undefined, text: redactedText, redacted };
+  try {
+    const { text: redactedText, redacted } = redactBody(text, contentType ?? undefined);
+    return { contentType: contentType ?? undefined, text: redactedText, redacted };
+  } catch (error) {
+    return {
+      contentType: contentType ?? undefined,
+      text: `[body not recorded: it could not be checked for secrets (${String(error)})]`,
+      redacted: [],
+    };
+  }
 }
 
 const UTF8 = new TextDecoder();
@@ -346,6 +365,8 @@ export class HttpClient {
     const body = request.body == null ? undefined : request.body.toString();
     const url = new URL(request.url);
     const exchange = this.startExchange(request, headers, body);
+    const secrets = new SecretValues(request.secrets);
+    secrets.addRequest(headers, body);
     const started = performance.now();
 
     try {
@@ -353,13 +374,16 @@ export class HttpClient {
       const response = this.completeExchange(exchange, received, pooled, url);
       return { response, exchange };
     } catch (error) {
-      const failure =
+      const translated =
         error instanceof ExplorerError ? error : await this.translate(error, request, pooled, url);
+      const failure =
+        secrets.size === 0 ? translated : translated.redacted((text) => secrets.redact(text));
       exchange.error = { code: failure.code, message: failure.fullMessage };
       this.attachTls(exchange, pooled, url);
       throw failure;
     } finally {
       exchange.durationMs = Math.round((performance.now() - started) * 10) / 10;
+      redactExchangeSecrets(exchange, secrets);
       this.emit(exchange, request.onRecorded);
     }
   }
@@ -395,6 +419,7 @@ export class HttpClient {
         // credentials, so any redirect fails with an error that names its target.
         redirect: 'error',
         onRecorded: context.onRecorded,
+        secrets: context.secrets,
       });
       return response;
     };
