@@ -310,3 +310,23 @@ export function redirectError(
     { hint, detail: { ...request, status, location: target } },
   );
 }
+
+/**
+ * Explains why a request was never sent: oauth4webapi sends only to https URLs, and the metadata
+ * named an http URL. `viaAlias` says whether the URL came from `mtls_endpoint_aliases`.
+ */
+export function httpsRequiredError(
+  endpoint: string,
+  url: string,
+  viaAlias: boolean,
+): ExplorerError {
+  const member = viaAlias ? `mtls_endpoint_aliases.${endpoint}` : endpoint;
+  return new ExplorerError(
+    'INVALID_METADATA',
+    `${endpoint} ${url} was not called because it does not use https.`,
+    {
+      hint: `The metadata member ${member} must be an https URL; ask the server operator to publish one. No request was sent.`,
+      detail: { endpoint, url, field: member },
+    },
+  );
+}

@@ -16,6 +16,8 @@ import {
   type ExplorerErrorCode,
 } from '../../src/engine/errors';
 import type { RecordedExchange } from '../../src/engine/exchange';
+import { FlowRun } from '../../src/engine/flowRun';
+import { runClientCredentials } from '../../src/engine/flows';
 import { HttpClient } from '../../src/engine/httpClient';
 import { startTestServer, type TestServer } from '../server/provider';
 import { loadCertificate, testHttpClient } from './helpers';
@@ -446,6 +448,30 @@ describe('failures are named', function () {
       stop();
       assert.equal(requests, 1);
       assert.equal(recorded?.response?.status, 307);
+    });
+
+    it('http token endpoint is never called', async () => {
+      const flow = new FlowRun({
+        http,
+        metadata: { issuer: 'https://127.0.0.1:1', token_endpoint: 'http://127.0.0.1:9/token' },
+        client: {
+          client_id: 'c1',
+          token_endpoint_auth_method: 'client_secret_basic',
+          use_mtls_endpoint_aliases: false,
+          clientSecret: 'secret-value',
+        },
+        title: 'Client credentials',
+      });
+      await assert.rejects(runClientCredentials(flow), (error: unknown) => {
+        expectCode(
+          'INVALID_METADATA',
+          /token_endpoint http:\/\/127\.0\.0\.1:9\/token was not called because it does not use https/,
+        )(error);
+        assert.match((error as ExplorerError).hint ?? '', /metadata member token_endpoint/);
+        assert.doesNotMatch((error as ExplorerError).fullMessage, /raw response/);
+        return true;
+      });
+      assert.equal(flow.exchanges.length, 0);
     });
 
     it('bytes that are not HTTP', async () => {
