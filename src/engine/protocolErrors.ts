@@ -1,7 +1,7 @@
 import * as oauth from 'oauth4webapi';
 import type { ClientProfile } from './clientAuth';
 import { isMutualTlsMethod } from './clientAuthMethods';
-import { ExplorerError } from './errors';
+import { ExplorerError, sanitizeCause } from './errors';
 import type { RecordedExchange } from './exchange';
 import { httpsRequiredError } from './networkErrors';
 import type { RouteEntry } from './routing';
@@ -13,6 +13,15 @@ export interface ProtocolErrorContext {
   client: ClientProfile;
   /** The exchange whose response was rejected; its id links the error to the raw response. */
   exchange?: RecordedExchange;
+  /**
+   * Replaces the secrets the request sent wherever the server echoed them. It is applied to every
+   * text taken from the response before it goes into a message, hint, detail or cause.
+   */
+  redact?: (text: string) => string;
+}
+
+function redactor(context: ProtocolErrorContext): (text: string) => string {
+  return context.redact ?? ((text) => text);
 }
 
 /**
@@ -57,12 +66,17 @@ function fromResponseBodyError(
   error: oauth.ResponseBodyError,
   context: ProtocolErrorContext,
 ): ExplorerError {
-  const description = error.error_description ? `: ${error.error_description}` : '';
+  const redact = redactor(context);
+  const errorCode = redact(error.error);
+  const errorDescription =
+    error.error_description === undefined ? undefined : redact(error.error_description);
+  const description = errorDescription ? `: ${errorDescription}` : '';
   const where = `${context.endpoint} at ${context.route?.url ?? context.exchange?.url ?? 'the server'}`;
+  const cause = sanitizeCause(error, redact);
   const detail = {
     endpoint: context.endpoint,
-    error: error.error,
-    error_description: error.error_description,
+    error: errorCode,
+    error_description: errorDescription,
     status: error.status,
     exchangeId: context.exchange?.id,
   };
@@ -70,13 +84,13 @@ function fromResponseBodyError(
     return new ExplorerError(
       'CLIENT_AUTHENTICATION_FAILED',
       `${where} rejected the client authentication (HTTP ${error.status} invalid_client${description}).`,
-      { hint: diagnoseClientAuthentication(context), cause: error, detail },
+      { hint: diagnoseClientAuthentication(context), cause, detail },
     );
   }
   return new ExplorerError(
     'OAUTH_ERROR_RESPONSE',
-    `${where} answered HTTP ${error.status} ${error.error}${description}.`,
-    { hint: 'The request and the full response are in the inspector.', cause: error, detail },
+    `${where} answered HTTP ${error.status} ${errorCode}${description}.`,
+    { hint: 'The request and the full response are in the inspector.', cause, detail },
   );
 }
 
@@ -84,29 +98,33 @@ function fromOperationError(
   error: oauth.OperationProcessingError,
   context: ProtocolErrorContext,
 ): ExplorerError {
+  const redact = redactor(context);
+  const message = redact(error.message);
+  const cause = sanitizeCause(error, redact);
   const detail = {
     endpoint: context.endpoint,
     oauthCode: error.code,
     exchangeId: context.exchange?.id,
   };
   if (error.code === oauth.RESPONSE_IS_NOT_JSON || error.code === oauth.PARSE_ERROR) {
-    const body = context.exchange?.response?.body?.text ?? '';
+    // The recorded body has its secrets redacted, by name or by pattern when it is not JSON.
+    const body = redact(context.exchange?.response?.body?.text ?? '');
     return new ExplorerError(
       'RESPONSE_NOT_JSON',
-      `The${describeStatus(context)} response of ${context.endpoint} is not valid JSON: ${error.message}.`,
+      `The${describeStatus(context)} response of ${context.endpoint} is not valid JSON: ${message}.`,
       {
         hint: body
           ? `It starts with ${JSON.stringify(body.slice(0, 80))}; the full body is in the inspector.`
           : 'The response body was empty.',
-        cause: error,
+        cause,
         detail,
       },
     );
   }
   return new ExplorerError(
     'PROTOCOL_VIOLATION',
-    `The${describeStatus(context)} response of ${context.endpoint} was rejected: ${error.message}.`,
-    { hint: 'The raw response is in the inspector next to this error.', cause: error, detail },
+    `The${describeStatus(context)} response of ${context.endpoint} was rejected: ${message}.`,
+    { hint: 'The raw response is in the inspector next to this error.', cause, detail },
   );
 }
 
@@ -114,11 +132,15 @@ function fromChallengeError(
   error: oauth.WWWAuthenticateChallengeError,
   context: ProtocolErrorContext,
 ): ExplorerError {
+  const redact = redactor(context);
   const challenges = error.cause
-    .map((challenge) => `${challenge.scheme} ${JSON.stringify(challenge.parameters)}`)
+    .map((challenge) => redact(`${challenge.scheme} ${JSON.stringify(challenge.parameters)}`))
     .join(', ');
+  const cause = sanitizeCause(error, redact);
   const where = `${context.endpoint} at ${context.route?.url ?? context.exchange?.url ?? 'the server'}`;
-  const errorCode = error.cause.find((challenge) => challenge.parameters.error)?.parameters.error;
+  const challengeError = error.cause.find((challenge) => challenge.parameters.error)?.parameters
+    .error;
+  const errorCode = challengeError === undefined ? undefined : redact(challengeError);
   const detail = {
     endpoint: context.endpoint,
     error: errorCode,
@@ -129,7 +151,7 @@ function fromChallengeError(
     return new ExplorerError(
       'CLIENT_AUTHENTICATION_FAILED',
       `${where} rejected the client authentication (HTTP ${error.status} with the challenge ${challenges}).`,
-      { hint: diagnoseClientAuthentication(context), cause: error, detail },
+      { hint: diagnoseClientAuthentication(context), cause, detail },
     );
   }
   return new ExplorerError(
@@ -140,25 +162,33 @@ function fromChallengeError(
         context.endpoint === 'userinfo_endpoint'
           ? 'Check that the access token is valid and, if it is certificate-bound, that the same certificate is used.'
           : 'The request and the full response are in the inspector.',
-      cause: error,
+      cause,
       detail,
     },
   );
 }
 
-/** Converts anything oauth4webapi throws into an ExplorerError that names the endpoint. */
+/**
+ * Converts anything oauth4webapi throws into an ExplorerError that names the endpoint. The
+ * original error is kept as a sanitized cause (name, message, code, status), because
+ * oauth4webapi's errors carry the response body.
+ */
 export function toExplorerError(error: unknown, context: ProtocolErrorContext): ExplorerError {
   if (error instanceof ExplorerError) return error;
   if (error instanceof oauth.ResponseBodyError) return fromResponseBodyError(error, context);
+  const redact = redactor(context);
+  const cause = sanitizeCause(error, redact);
   if (error instanceof oauth.AuthorizationResponseError) {
-    const description = error.error_description ? `: ${error.error_description}` : '';
+    const errorDescription =
+      error.error_description === undefined ? undefined : redact(error.error_description);
+    const description = errorDescription ? `: ${errorDescription}` : '';
     return new ExplorerError(
       'AUTHORIZATION_ERROR',
-      `The authorization response carries the error ${error.error}${description}.`,
+      `The authorization response carries the error ${redact(error.error)}${description}.`,
       {
         hint: 'The authorization server refused the request; the parameters sent are in the inspector.',
-        cause: error,
-        detail: { error: error.error, error_description: error.error_description },
+        cause,
+        detail: { error: redact(error.error), error_description: errorDescription },
       },
     );
   }
@@ -173,19 +203,26 @@ export function toExplorerError(error: unknown, context: ProtocolErrorContext): 
   }
   if (error instanceof oauth.OperationProcessingError) return fromOperationError(error, context);
   if (error instanceof oauth.UnsupportedOperationError) {
-    return new ExplorerError('PROTOCOL_VIOLATION', `${context.endpoint}: ${error.message}.`, {
-      cause: error,
-      detail: { endpoint: context.endpoint },
-    });
+    return new ExplorerError(
+      'PROTOCOL_VIOLATION',
+      `${context.endpoint}: ${redact(error.message)}.`,
+      {
+        cause,
+        detail: { endpoint: context.endpoint },
+      },
+    );
   }
   if (error instanceof TypeError && (error as { code?: string }).code?.startsWith('ERR_')) {
-    return new ExplorerError('INVALID_INPUT', `${context.endpoint}: ${error.message}.`, {
-      cause: error,
+    return new ExplorerError('INVALID_INPUT', `${context.endpoint}: ${redact(error.message)}.`, {
+      cause,
     });
   }
+  const message = error instanceof Error ? error.message : String(error);
   return new ExplorerError(
     'PROTOCOL_VIOLATION',
-    `${context.endpoint} failed: ${error instanceof Error ? error.message : String(error)}.`,
-    { cause: error },
+    `${context.endpoint} failed: ${redact(message)}.`,
+    {
+      cause,
+    },
   );
 }
