@@ -3,7 +3,12 @@ import type { Response } from 'undici';
 import { ExplorerError } from './errors';
 import type { RecordedExchange } from './exchange';
 import type { HttpClient } from './httpClient';
-import { validateMetadata, type MetadataProblem, type ServerMetadata } from './metadata';
+import {
+  describeValue,
+  validateMetadata,
+  type MetadataProblem,
+  type ServerMetadata,
+} from './metadata';
 
 /**
  * `oidc`: OpenID Connect Discovery, `/.well-known/openid-configuration` appended to the issuer.
@@ -98,6 +103,17 @@ async function readJson(attempt: Attempt, issuer: string): Promise<Record<string
   try {
     parsed = JSON.parse(text);
   } catch (cause) {
+    const encoding = response.headers.get('content-encoding');
+    if (encoding && encoding.toLowerCase() !== 'identity') {
+      throw new ExplorerError(
+        'RESPONSE_NOT_JSON',
+        `${where} is not JSON: the response is compressed (content-encoding: ${encoding}).`,
+        {
+          hint: 'The client sends no accept-encoding header and does not decompress, so the server should not compress this response. Ask the server operator to send it uncompressed.',
+          detail: { issuer, url: attempt.url.href, contentEncoding: encoding },
+        },
+      );
+    }
     throw new ExplorerError(
       'RESPONSE_NOT_JSON',
       `${where} is not JSON: ${(cause as Error).message}.`,
@@ -117,19 +133,70 @@ async function readJson(attempt: Attempt, issuer: string): Promise<Record<string
   return parsed as Record<string, unknown>;
 }
 
+/**
+ * Writes a string for a message with every character outside printable ASCII escaped as `\u{...}`,
+ * so a zero-width space or a decomposed accent shows up instead of looking like its neighbour.
+ */
+function escapeInvisible(text: string): string {
+  let escaped = '';
+  for (const character of text) {
+    const code = character.codePointAt(0)!;
+    const printable = code >= 0x20 && code <= 0x7e;
+    escaped += printable ? character : `\\u{${code.toString(16).toUpperCase()}}`;
+  }
+  return escaped;
+}
+
+/** Describes where two issuers first differ, by code point, with both characters escaped. */
+function describeFirstDifference(expected: string, actual: string): string {
+  const left = [...expected];
+  const right = [...actual];
+  let index = 0;
+  while (index < left.length && index < right.length && left[index] === right[index]) index += 1;
+  const quote = (character: string): string => `"${escapeInvisible(character)}"`;
+  if (left[index] === undefined) {
+    return `the expected issuer ends after character ${index}, and the server's continues with ${quote(right[index]!)}`;
+  }
+  if (right[index] === undefined) {
+    return `the server's issuer ends after character ${index}, where ${quote(left[index]!)} is expected`;
+  }
+  return `they first differ at character ${index + 1}: ${quote(left[index]!)} expected, ${quote(right[index]!)} found`;
+}
+
+function issuerMismatchHint(expected: string, actual: unknown): string {
+  const exactly = 'issuers are compared exactly, so enter the server’s value.';
+  if (typeof actual !== 'string') {
+    return 'The issuer member must be a string; report the malformed metadata to the server operator.';
+  }
+  if (actual.replace(/\/$/, '') === expected.replace(/\/$/, '')) {
+    return `They differ only in a trailing slash; ${exactly}`;
+  }
+  const invisible = /\p{Cf}/gu;
+  if (actual.replace(invisible, '') === expected.replace(invisible, '')) {
+    return `They differ only in invisible formatting characters, shown escaped above; ${exactly}`;
+  }
+  if (actual.toLowerCase() === expected.toLowerCase()) {
+    return `They differ only in letter case; ${exactly}`;
+  }
+  if (actual.normalize('NFC') === expected.normalize('NFC')) {
+    return `They differ only in Unicode normalization (composed and decomposed forms of the same characters); ${exactly}`;
+  }
+  return 'Enter the issuer exactly as the server publishes it, or check that the URL points at the right server.';
+}
+
 function checkIssuerMatches(expected: string, metadata: Record<string, unknown>, url: URL): void {
   const actual = metadata.issuer;
   if (actual === expected) return;
-  const trailingSlashOnly =
-    typeof actual === 'string' && actual.replace(/\/$/, '') === expected.replace(/\/$/, '');
+  const served =
+    typeof actual === 'string'
+      ? `"${escapeInvisible(actual)}"; ${describeFirstDifference(expected, actual)}`
+      : describeValue(actual);
   throw new ExplorerError(
     'ISSUER_MISMATCH',
-    `The issuer in the metadata at ${url.href} does not match: expected "${expected}", the server says ${JSON.stringify(actual)}.`,
+    `The issuer in the metadata at ${url.href} does not match: expected "${escapeInvisible(expected)}", the server says ${served}.`,
     {
-      hint: trailingSlashOnly
-        ? 'They differ only in a trailing slash; issuers are compared exactly, so enter the server’s value.'
-        : 'Enter the issuer exactly as the server publishes it, or check that the URL points at the right server.',
-      detail: { expected, actual, url: url.href },
+      hint: issuerMismatchHint(expected, actual),
+      detail: { expected, actual: typeof actual === 'string' ? actual : served, url: url.href },
     },
   );
 }
@@ -168,7 +235,7 @@ export async function discover(
 
   const document = await readJson(attempt!, expected);
   checkIssuerMatches(expected, document, attempt!.url);
-  const problems = validateMetadata(document, attempt!.kind);
+  const problems = validateOrExplain(document, attempt!);
   const errors = problems.filter((problem) => problem.severity === 'error');
   if (errors.length > 0) {
     throw new ExplorerError(
@@ -193,6 +260,26 @@ export async function discover(
     warnings: problems.filter((problem) => problem.severity === 'warning'),
     exchanges,
   };
+}
+
+/**
+ * Runs validateMetadata, turning any unexpected exception into INVALID_METADATA, so that discover()
+ * rejects only with ExplorerErrors whatever the server sends.
+ */
+function validateOrExplain(document: Record<string, unknown>, attempt: Attempt): MetadataProblem[] {
+  try {
+    return validateMetadata(document, attempt.kind);
+  } catch (cause) {
+    throw new ExplorerError(
+      'INVALID_METADATA',
+      `The metadata at ${attempt.url.href} could not be checked: ${(cause as Error).message}.`,
+      {
+        hint: 'The server publishes malformed metadata; report it to its operator.',
+        cause,
+        detail: { url: attempt.url.href },
+      },
+    );
+  }
 }
 
 async function fetchMetadata(

@@ -33,10 +33,46 @@ const URL_MEMBERS = [
 /** `*_supported` members that are lists; others, such as `claims_parameter_supported`, are booleans. */
 const ARRAY_MEMBER = /^(scopes|claims)_supported$|_(values|methods|types|modes|locales)_supported$/;
 
-function describeValue(value: unknown): string {
-  const text = JSON.stringify(value);
-  if (text === undefined) return String(value);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+/** Nesting levels shown when a value is quoted in a message; deeper arrays and objects show as `[...]`. */
+const MAX_DESCRIBED_DEPTH = 4;
+const MAX_DESCRIBED_LENGTH = 80;
+
+/**
+ * Writes a JSON preview of `value`, stopping at MAX_DESCRIBED_DEPTH levels and once about `room`
+ * characters are written. A server controls these values, so nothing here walks or serializes a
+ * whole value: deep nesting would overflow the stack, and a large value would cost time for text
+ * that is cut anyway.
+ */
+function previewJson(value: unknown, depth: number, room: number): string {
+  if (Array.isArray(value)) {
+    if (depth >= MAX_DESCRIBED_DEPTH) return '[...]';
+    let text = '[';
+    for (const item of value) {
+      if (text.length > room) break;
+      text += `${text.length > 1 ? ',' : ''}${previewJson(item, depth + 1, room - text.length)}`;
+    }
+    return `${text}]`;
+  }
+  if (value !== null && typeof value === 'object') {
+    if (depth >= MAX_DESCRIBED_DEPTH) return '{...}';
+    let text = '{';
+    for (const [key, member] of Object.entries(value)) {
+      if (text.length > room) break;
+      const name = JSON.stringify(key.slice(0, room));
+      text += `${text.length > 1 ? ',' : ''}${name}:${previewJson(member, depth + 1, room - text.length)}`;
+    }
+    return `${text}}`;
+  }
+  if (typeof value === 'string') return JSON.stringify(value.slice(0, room + 1));
+  return JSON.stringify(value) ?? String(value);
+}
+
+/** Quotes a metadata value for a message, cut to about 80 characters. */
+export function describeValue(value: unknown): string {
+  const text = previewJson(value, 0, MAX_DESCRIBED_LENGTH);
+  return text.length > MAX_DESCRIBED_LENGTH
+    ? `${text.slice(0, MAX_DESCRIBED_LENGTH - 3)}...`
+    : text;
 }
 
 function checkUrl(field: string, value: unknown, problems: MetadataProblem[]): void {

@@ -191,6 +191,10 @@ function describeJoseError(error: unknown, header: JsonObject): string {
   if (error instanceof jose.errors.JWSSignatureVerificationFailed) {
     return 'the signature does not match the signing input';
   }
+  // jose raises JOSENotSupported for a `crit` member it cannot process, not only for algorithms.
+  if (error instanceof jose.errors.JOSENotSupported && Array.isArray(header.crit)) {
+    return `the header's crit member lists ${JSON.stringify(header.crit)}, which the verifier does not process: ${error.message}`;
+  }
   if (
     error instanceof jose.errors.JOSEAlgNotAllowed ||
     error instanceof jose.errors.JOSENotSupported

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
@@ -121,6 +122,87 @@ describe('failures are named', function () {
       await assert.rejects(
         discover(http, `${server.issuer}/`, 'oidc'),
         expectCode('ISSUER_MISMATCH', /trailing slash/),
+      );
+    });
+
+    it('issuer differences are made visible', async () => {
+      const cases: {
+        label: string;
+        served: (issuer: string) => string;
+        typed: (issuer: string) => string;
+        message: RegExp;
+        hint: RegExp;
+      }[] = [
+        {
+          label: 'zero-width space',
+          served: (issuer) => `${issuer}\u200b`,
+          typed: (issuer) => issuer,
+          message:
+            /says "https:\/\/127\.0\.0\.1:\d+\\u\{200B\}"; the expected issuer ends after character \d+/,
+          hint: /invisible formatting characters/,
+        },
+        {
+          label: 'decomposed accent',
+          served: (issuer) => `${issuer}/cafe\u0301`,
+          typed: (issuer) => `${issuer}/caf\u00e9`,
+          message: /expected ".*\/caf\\u\{E9\}".*"\\u\{E9\}" expected, "e" found/,
+          hint: /only in Unicode normalization/,
+        },
+        {
+          label: 'letter case',
+          served: (issuer) => issuer.replace('https://', 'HTTPS://'),
+          typed: (issuer) => issuer,
+          message: /first differ at character 1: "h" expected, "H" found/,
+          hint: /only in letter case/,
+        },
+      ];
+      for (const { label, served, typed, message, hint } of cases) {
+        let base = '';
+        base = await https((request, response) =>
+          json({ issuer: served(base) })(request, response),
+        );
+        await assert.rejects(discover(http, typed(base), 'oidc'), (error: unknown) => {
+          expectCode('ISSUER_MISMATCH')(error);
+          assert.match((error as Error).message, message, label);
+          assert.match((error as ExplorerError).hint ?? '', hint, label);
+          return true;
+        });
+      }
+    });
+
+    it('deeply nested member is described', async () => {
+      const nested = '['.repeat(200_000) + ']'.repeat(200_000);
+      for (const [member, pattern] of [
+        ['scopes_supported', /scopes_supported must be a JSON array, but it is \{"a":\[\[/],
+        ['mtls_endpoint_aliases', /mtls_endpoint_aliases\.token_endpoint must be a URL string/],
+      ] as const) {
+        let issuer = '';
+        issuer = await https((_request, response) => {
+          const value =
+            member === 'scopes_supported' ? `{"a":${nested}}` : `{"token_endpoint":${nested}}`;
+          response
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(`{"issuer":${JSON.stringify(issuer)},"${member}":${value}}`);
+        });
+        await assert.rejects(
+          discover(http, issuer, 'oidc'),
+          expectCode('INVALID_METADATA', pattern),
+        );
+      }
+    });
+
+    it('compressed metadata is named', async () => {
+      const issuer = await https((_request, response) => {
+        response
+          .writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' })
+          .end(gzipSync('{"issuer":"x"}'));
+      });
+      await assert.rejects(
+        discover(http, issuer, 'oidc'),
+        expectCode(
+          'RESPONSE_NOT_JSON',
+          /compressed \(content-encoding: gzip\).*no accept-encoding/,
+        ),
       );
     });
 
