@@ -33,15 +33,14 @@ const URL_MEMBERS = [
 /** `*_supported` members that are lists; others, such as `claims_parameter_supported`, are booleans. */
 const ARRAY_MEMBER = /^(scopes|claims)_supported$|_(values|methods|types|modes|locales)_supported$/;
 
-/** Nesting levels shown when a value is quoted in a message; deeper arrays and objects show as `[...]`. */
+/** Nesting levels shown when a value is quoted in a message. Deeper arrays and objects show as `[...]`. */
 const MAX_DESCRIBED_DEPTH = 4;
 const MAX_DESCRIBED_LENGTH = 80;
 
 /**
  * Writes a JSON preview of `value`, stopping at MAX_DESCRIBED_DEPTH levels and once about `room`
- * characters are written. A server controls these values, so nothing here walks or serializes a
- * whole value: deep nesting would overflow the stack, and a large value would cost time for text
- * that is cut anyway.
+ * characters are written. A server controls these values, so the preview never recurses without a
+ * bound: JSON.stringify on deep nesting overflows the stack.
  */
 function previewJson(value: unknown, depth: number, room: number): string {
   if (Array.isArray(value)) {
