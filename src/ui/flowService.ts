@@ -94,10 +94,12 @@ export class FlowService {
   }
 
   runClientCredentials(request: RunRequest): Promise<RunSnapshot> {
+    const { client } = this.resolve(request);
     return this.execute('clientCredentials', 'Client credentials', request, async (run, engine) => {
+      // An empty scope in the form or the command means the client's configured default.
       const tokens = await engine.runClientCredentials(run, {
-        scope: request.scope,
-        resource: request.resource,
+        scope: request.scope || client.scope,
+        resource: request.resource?.length ? request.resource : client.resource,
         extra: request.extra,
       });
       return { tokens, result: tokens.response };

@@ -319,6 +319,33 @@ export function defineWorkflowTests(): void {
       assert.deepEqual(item.command?.arguments, [clientCredentialsRun.id]);
     });
 
+    it('client credentials uses the client scope', async () => {
+      const server = testServer();
+      const client_id = server.tlsClient.clientId;
+      await vscode.commands.executeCommand('oauthExplorer.editClient', {
+        serverId: SERVER_ID,
+        client_id,
+        changes: { scope: 'api:read', resource: ['https://api.test.example'] },
+      });
+      try {
+        const run = (await vscode.commands.executeCommand<RunSnapshot>(
+          'oauthExplorer.runClientCredentials',
+          { serverId: SERVER_ID, client_id, scope: '' },
+        ))!;
+        assert.equal(run.status, 'done');
+        const token = run.exchanges.find((exchange) => exchange.endpoint === 'token_endpoint');
+        const sent = new URLSearchParams(token?.request.body?.text ?? '');
+        assert.equal(sent.get('scope'), 'api:read');
+        assert.equal(sent.get('resource'), 'https://api.test.example');
+      } finally {
+        await vscode.commands.executeCommand('oauthExplorer.editClient', {
+          serverId: SERVER_ID,
+          client_id,
+          changes: { scope: undefined, resource: undefined },
+        });
+      }
+    });
+
     it('authorization code with JARM', async () => {
       const server = testServer();
       codeRun = (await vscode.commands.executeCommand<RunSnapshot>(
