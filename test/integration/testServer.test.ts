@@ -355,6 +355,38 @@ describe('test server', function () {
     });
   });
 
+  describe('login page', function () {
+    it('loads nothing from other hosts', async function () {
+      const pkce = createPkce();
+      const authorization = new URL(String(discovery.authorization_endpoint));
+      authorization.search = new URLSearchParams({
+        client_id: server.clients.none.clientId,
+        response_type: 'code',
+        redirect_uri: server.clients.none.redirectUri,
+        scope: 'openid',
+        code_challenge: pkce.challenge,
+        code_challenge_method: 'S256',
+      }).toString();
+      const start = await fetch(authorization, { dispatcher: plain, redirect: 'manual' });
+      const location = start.headers.get('location');
+      assert.equal(start.status, 303, 'the authorization endpoint did not redirect to a login');
+      assert.ok(location, 'the redirect has no Location');
+      const cookie = start.headers
+        .getSetCookie()
+        .map((entry) => entry.split(';')[0])
+        .join('; ');
+      const login = await fetch(new URL(location, authorization), {
+        dispatcher: plain,
+        headers: { cookie },
+      });
+      const html = await login.text();
+      assert.equal(login.status, 200);
+      assert.match(html, /Sign-in/);
+      assert.doesNotMatch(html, /fonts\.googleapis\.com/);
+      assert.doesNotMatch(html, /(src|href)="https?:\/\/(?!127\.0\.0\.1)/);
+    });
+  });
+
   describe('interaction helper', function () {
     it('returns a code for PAR', async function () {
       const pkce = createPkce();

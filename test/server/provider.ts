@@ -32,6 +32,8 @@ export { REDIRECT_URI, type ClientAuthMethod, type TestClient, type TestClients 
  * Resource indicator (RFC 8707) of the test API. Access tokens for it are JWTs. Requests without a
  * `resource` parameter get it too, unless their scope has `openid` and no API scope.
  */
+const OUTSIDE_FONT_IMPORT = '@import url(https://fonts.googleapis.com/css?family=Roboto:400,100);';
+
 export const API_RESOURCE = 'https://api.test.example';
 
 /** Scopes of {@link API_RESOURCE}. */
@@ -448,6 +450,14 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     };
 
     const provider = new Provider(issuer, configuration);
+    // oidc-provider's built-in login, consent and logout pages import a web font from
+    // fonts.googleapis.com. Dropping that import keeps a browser on these pages on 127.0.0.1.
+    provider.use(async (ctx, next) => {
+      await next();
+      if (typeof ctx.body === 'string' && ctx.body.includes(OUTSIDE_FONT_IMPORT)) {
+        ctx.body = ctx.body.replaceAll(OUTSIDE_FONT_IMPORT, '');
+      }
+    });
     const serverEvents: TestServerEvent[] = [];
     const record = (event: TestServerEvent): void => {
       serverEvents.push(event);
