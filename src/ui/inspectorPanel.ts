@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
+import type * as Engine from '../engine';
 import type { ClientProfile } from '../engine/clientAuth';
 import type { KeySource } from '../engine/tokens';
 import { checkFlowParameters } from '../shared/flowParameters';
@@ -332,18 +333,45 @@ export class InspectorPanel implements vscode.Disposable {
     const input = classifyTokenInput(token);
     if (!input.accepted) return { error: input.reason };
     const engine = await loadEngine();
+    // With no server chosen, the configured server whose issuer is the token's `iss` verifies it.
+    const chosenServerId = serverId ?? this.serverIdForIssuer(engine, input.text);
     let keys: KeySource | undefined;
-    if (serverId !== undefined) {
+    if (chosenServerId !== undefined) {
       try {
-        keys = await this.keysFor(serverId);
+        keys = await this.keysFor(chosenServerId);
       } catch (error) {
         const reason = engine.describeError(error);
-        this.log.warn('inspector', `Loading the keys of server ${serverId} failed: ${reason}`);
+        this.log.warn(
+          'inspector',
+          `Loading the keys of server ${chosenServerId} failed: ${reason}`,
+        );
         return { error: `The keys of the server could not be loaded: ${reason}` };
       }
     }
     const inspected = await engine.inspectToken('pasted token', input.text, keys);
+    if (chosenServerId === undefined && inspected.verification.status === 'skipped') {
+      inspected.verification = {
+        status: 'skipped',
+        reason:
+          "No server was chosen, and no configured server has this token's issuer. Choose a server to verify the signature with its jwks_uri.",
+      };
+    }
     return { result: inspected };
+  }
+
+  /** Returns the id of the configured server whose issuer is the token's `iss` claim, if any. */
+  private serverIdForIssuer(engine: typeof Engine, token: string): string | undefined {
+    const services = InspectorPanel.services;
+    if (!services) return undefined;
+    let issuer: unknown;
+    try {
+      const decoded = engine.decodeToken(token);
+      issuer = decoded.format === 'jws' ? decoded.claims?.iss : undefined;
+    } catch {
+      return undefined;
+    }
+    if (typeof issuer !== 'string') return undefined;
+    return services.store.all().find((server) => server.config.issuer === issuer)?.config.id;
   }
 
   /** Returns the server's `jwks_uri` keys through its session's JWKS cache, discovering it first if needed. */
