@@ -176,7 +176,12 @@ function commandFor(
   input: CurlScriptInput,
   options: CurlScriptOptions,
 ): string[] {
-  const words: string[][] = [['curl', '--silent', '--show-error', '--include']];
+  // --fail-with-body (curl 7.76 and later) stops the script at an HTTP error, with the
+  // response still printed, and --write-out ends each response with a newline.
+  const words: string[][] = [
+    ['curl', '--silent', '--show-error', '--include', '--fail-with-body'],
+    ['--write-out', "'\\n'"],
+  ];
   if (options.caFiles?.length) words.push(['--cacert', '"${CA_FILE}"']);
   if (presentedCertificate(exchange) && options.certificateFile && options.keyFile) {
     words.push(['--cert', '"${CLIENT_CERTIFICATE}"', '--key', '"${CLIENT_KEY}"']);

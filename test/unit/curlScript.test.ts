@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { buildCurlScript, variableName, type CurlScriptInput } from '../../src/engine/curlScript';
 import type { RecordedExchange } from '../../src/engine/exchange';
 import { redactBody, redactHeader, redactValue } from '../../src/engine/redaction';
@@ -215,5 +217,39 @@ describe('curl script', () => {
         }),
       (error: { stderr: Buffer }) => /CLIENT_SECRET/.test(error.stderr.toString()),
     );
+  });
+
+  it('script stops at an HTTP error', async function () {
+    if (!hasShell()) this.skip();
+    // Two requests to a local server that rejects the first: the script must stop there, print
+    // that response and never send the second.
+    const received: string[] = [];
+    const server = createServer((request, response) => {
+      received.push(request.url ?? '');
+      response.writeHead(400, { 'content-type': 'application/json' });
+      response.end('{"error":"invalid_grant"}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const script = buildCurlScript(
+        run([
+          exchange({ url: `${base}/first`, request: { headers: [] } }),
+          exchange({ url: `${base}/second`, request: { headers: [] } }),
+        ]),
+      );
+      const result = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+        const child = spawn('/bin/sh', ['-s'], { stdio: ['pipe', 'pipe', 'pipe'] });
+        let stdout = '';
+        child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+        child.on('close', (code) => resolve({ code, stdout }));
+        child.stdin.end(script.text);
+      });
+      assert.notEqual(result.code, 0);
+      assert.match(result.stdout, /invalid_grant/);
+      assert.deepEqual(received, ['/first']);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
