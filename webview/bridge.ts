@@ -24,7 +24,7 @@ const DATA_SAVE_DELAY_MS = 1000;
 
 export class HostBridge implements Persistence {
   private readonly api: VsCodeApi;
-  private pending: SavedState | undefined;
+  private pending: (() => SavedState) | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private deadline = Infinity;
 
@@ -58,7 +58,7 @@ export class HostBridge implements Persistence {
     });
   }
 
-  save(state: SavedState, soon: boolean): void {
+  save(state: () => SavedState, soon: boolean): void {
     this.pending = state;
     const deadline = performance.now() + (soon ? UI_SAVE_DELAY_MS : DATA_SAVE_DELAY_MS);
     if (this.timer !== undefined && deadline >= this.deadline) return;
@@ -72,7 +72,7 @@ export class HostBridge implements Persistence {
     this.timer = undefined;
     this.deadline = Infinity;
     if (!this.pending) return;
-    this.api.setState(this.pending);
+    this.api.setState(this.pending());
     this.pending = undefined;
   }
 }

@@ -47,7 +47,7 @@ export interface UiState {
   form?: FormDraft;
 }
 
-/** What `vscode.setState` stores. Runs hold no client secret or refresh token. */
+/** What `vscode.setState` stores: runs without client secrets, refresh tokens or raw tokens. */
 export interface SavedState {
   version: 1;
   ui: UiState;
@@ -72,11 +72,51 @@ export type StoreChange =
   | { kind: 'decode'; token: string };
 
 export interface Persistence {
-  /** Saves the state; `soon` is set for UI changes, which should survive an immediate hide. */
-  save(state: SavedState, soon: boolean): void;
+  /**
+   * Saves the state that `state` builds when the save happens, so a burst of changes builds it
+   * once. `soon` is set for UI changes, which should survive an immediate hide.
+   */
+  save(state: () => SavedState, soon: boolean): void;
 }
 
 /** Drops null steps, which a state saved by an older version of this page may contain. */
+/** Deepest nesting that storage copies walk; deeper values are kept as they are. */
+const MAX_STORAGE_DEPTH = 64;
+
+function tokenNote(token: string): string {
+  return `[token not stored: ${token.length} characters]`;
+}
+
+function replaceInStrings(value: unknown, replace: (text: string) => string, depth = 0): unknown {
+  if (typeof value === 'string') return replace(value);
+  if (value === null || typeof value !== 'object' || depth >= MAX_STORAGE_DEPTH) return value;
+  if (Array.isArray(value)) return value.map((item) => replaceInStrings(item, replace, depth + 1));
+  const copy: Record<string, unknown> = {};
+  for (const [name, member] of Object.entries(value)) {
+    copy[name] = replaceInStrings(member, replace, depth + 1);
+  }
+  return copy;
+}
+
+/**
+ * Returns a copy of a run for `vscode.setState` without its raw tokens. Each token, wherever it
+ * appears (the token list, response bodies, Authorization headers), becomes a note of its
+ * length; decoded headers and claims stay. The host's next snapshot brings the tokens back for
+ * as long as it still has the run.
+ */
+function runForStorage(run: RunSnapshot): RunSnapshot {
+  const tokens = run.tokens
+    .map((entry) => entry.token)
+    .filter((token): token is string => typeof token === 'string' && token.length > 0)
+    .sort((a, b) => b.length - a.length);
+  if (tokens.length === 0) return run;
+  return replaceInStrings(run, (text) => {
+    let result = text;
+    for (const token of tokens) result = result.split(token).join(tokenNote(token));
+    return result;
+  }) as RunSnapshot;
+}
+
 function withoutStepGaps(run: unknown): unknown {
   if (run === null || typeof run !== 'object') return run;
   const steps = (run as { steps?: unknown }).steps;
@@ -330,9 +370,14 @@ export class InspectorStore {
   }
 
   private save(soon: boolean): void {
-    const certificates = this.scanStatus?.state === 'done' ? this.scanStatus : undefined;
     this.persistence.save(
-      { version: 1, ui: this.ui, runs: this.runList, servers: this.serverList, certificates },
+      () => ({
+        version: 1,
+        ui: this.ui,
+        runs: this.runList.map(runForStorage),
+        servers: this.serverList,
+        certificates: this.scanStatus?.state === 'done' ? this.scanStatus : undefined,
+      }),
       soon,
     );
   }

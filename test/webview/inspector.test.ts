@@ -1168,6 +1168,24 @@ describe('Flow Inspector webview', function () {
       await assertCleanConsole(second);
     });
 
+    it('saved state holds no raw token', async () => {
+      const run = fixtures.parCode;
+      const page = await openWith(run);
+      await waitForTitle(page.page, run.title);
+      await page.page.waitForFunction(() => {
+        const state = window.__host.state as { runs?: unknown[] } | undefined;
+        return (state?.runs?.length ?? 0) > 0;
+      });
+      const saved = JSON.stringify((await page.record()).state);
+      assert.ok(run.tokens.length > 0, 'the fixture run has no tokens');
+      for (const token of run.tokens) {
+        assert.ok(!saved.includes(token.token), `${token.label} is in the saved state`);
+      }
+      assert.match(saved, /\[token not stored: \d+ characters\]/);
+      assert.match(saved, /"sub"/);
+      await page.close();
+    });
+
     it('ignores a saved state of another shape', async () => {
       const inspector = await open({ state: { version: 2, runs: 'none', ui: [] } });
       assert.equal(await inspector.page.getByText('No runs yet.').count(), 1);
