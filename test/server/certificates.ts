@@ -108,22 +108,32 @@ organizationName = optional
 `;
 
 /**
- * Runs `openssl` in `directory` and throws an Error with its stderr when it exits non-zero.
+ * Runs `openssl` in `directory` and returns its standard output. Throws an Error with its stderr
+ * when it exits non-zero.
  */
-async function openssl(
+export async function runOpenssl(
   directory: string,
   args: string[],
   env: NodeJS.ProcessEnv = {},
-): Promise<void> {
+): Promise<string> {
   try {
-    await execFileAsync('openssl', args, { cwd: directory, env: { ...process.env, ...env } });
+    const { stdout } = await execFileAsync('openssl', args, {
+      cwd: directory,
+      env: { ...process.env, ...env },
+    });
+    return stdout;
   } catch (error) {
     const stderr = (error as { stderr?: string }).stderr?.trim() ?? '';
-    throw new Error(`openssl ${args[0]} failed in ${directory}: ${stderr || String(error)}`, {
-      cause: error,
-    });
+    throw new Error(
+      `openssl ${args.join(' ')} failed in ${directory}: ${stderr || String(error)}`,
+      {
+        cause: error,
+      },
+    );
   }
 }
+
+const openssl = runOpenssl;
 
 const EC_P256 = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-noenc'];
 

@@ -1,10 +1,9 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
+import { runOpenssl } from '../server/certificates';
 
-const execFileAsync = promisify(execFile);
+export { runOpenssl };
 
 // Certificates and keys for the certificate scan tests, made with the `openssl` command
 // (OpenSSL 3.0 or later) in a fresh folder. The file names of the misnamed pair are wrong on
@@ -92,24 +91,7 @@ export interface CertificateFixtures {
   publicKeyOnly: string;
 }
 
-async function openssl(
-  directory: string,
-  args: string[],
-  env: NodeJS.ProcessEnv = {},
-): Promise<string> {
-  try {
-    const { stdout } = await execFileAsync('openssl', args, {
-      cwd: directory,
-      env: { ...process.env, ...env },
-    });
-    return stdout;
-  } catch (error) {
-    const stderr = (error as { stderr?: string }).stderr?.trim() ?? '';
-    throw new Error(`openssl ${args.join(' ')} failed: ${stderr || String(error)}`, {
-      cause: error,
-    });
-  }
-}
+const openssl = runOpenssl;
 
 /** The environment variable that carries the passphrase, so no process list shows it. */
 export const PASSPHRASE_VARIABLE = 'CERTIFICATE_SCAN_TEST_PASSPHRASE';
@@ -381,13 +363,4 @@ export async function generateCertificateFixtures(directory: string): Promise<Ce
     notYetValidCertificate: file('not-yet-valid.pem'),
     publicKeyOnly: file('public-key-only.pem'),
   };
-}
-
-/** Runs `openssl` with the arguments given and returns its standard output. */
-export function runOpenssl(
-  directory: string,
-  args: string[],
-  env: NodeJS.ProcessEnv = {},
-): Promise<string> {
-  return openssl(directory, args, env);
 }
