@@ -2,7 +2,7 @@
 export interface Figure {
   /** Short name shown in the table, such as `Flow overhead`. */
   name: string;
-  /** The measured value; a ratio unless `unit` says otherwise. */
+  /** The measured value; a ratio unless `unit` names another unit. */
   value: number;
   unit: 'ratio' | 'count' | 'bytes';
   /** The goal the value is held to. */

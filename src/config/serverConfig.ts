@@ -132,9 +132,10 @@ class ProblemCollector {
 
 export function formatPath(path: (string | number)[]): string {
   return path
-    .map((segment, index) =>
-      typeof segment === 'number' ? `[${segment}]` : index === 0 ? segment : `.${segment}`,
-    )
+    .map((segment, index) => {
+      if (typeof segment === 'number') return `[${segment}]`;
+      return index === 0 ? segment : `.${segment}`;
+    })
     .join('');
 }
 

@@ -86,7 +86,7 @@ interface ExcludeMatcher {
 }
 
 /**
- * Sorts each glob into the cheapest test that gives the same answer. A glob of `**` + `/` +
+ * Sorts each glob into the cheapest test that gives the same result. A glob of `**` + `/` +
  * REST, where REST has no `/`, `**` or `[`, can match only the last path segment, so it is
  * tested against the entry name, or looked up as a name when REST is a literal.
  */
@@ -165,7 +165,8 @@ export async function* walkForCertificateFiles(
       throwIfAborted(options.signal);
       const name = entry.name;
       // The relative path is built only when a pattern needs it, from the parent's.
-      const relative = testsPaths ? (folder.relative ? `${folder.relative}/${name}` : name) : '';
+      let relative = '';
+      if (testsPaths) relative = folder.relative ? `${folder.relative}/${name}` : name;
       if (isExcluded(name, relative)) continue;
       if (entry.isDirectory()) {
         const child = await openFolder(folder.prefix + name, relative);

@@ -67,7 +67,7 @@ export function summarizeCertificate(certificate: X509Certificate): CertificateS
   };
 }
 
-/** Splits PEM text into its certificates; an empty list when it holds none. */
+/** Splits PEM text into its certificates; an empty list when it contains none. */
 export function parseCertificates(pem: string, source = 'the certificate text'): X509Certificate[] {
   const blocks = pem.match(PEM_CERTIFICATE) ?? [];
   return blocks.map((block, index) => {

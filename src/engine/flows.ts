@@ -201,7 +201,7 @@ function checkResponseMode(responseMode: string | undefined): void {
 
 /**
  * Starts an authorization code flow: makes state, nonce and a PKCE verifier, pushes the request
- * to the PAR endpoint (RFC 9126) unless told not to, and returns the URL to open in a browser.
+ * to the PAR endpoint (RFC 9126) unless `usePar` is false, and returns the URL to open in a browser.
  *
  * @see https://www.rfc-editor.org/rfc/rfc9126#section-2
  */
@@ -393,7 +393,7 @@ export async function runIntrospection(
   };
 }
 
-/** The token_type_hint and extra rows of an introspection or revocation request. */
+/** Builds the token_type_hint and extra rows of an introspection or revocation request. */
 function tokenParameters(
   token_type_hint: string | undefined,
   extra: ParameterRows,

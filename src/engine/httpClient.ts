@@ -415,7 +415,7 @@ export class HttpClient {
         route: context.route,
         clientCertificate: context.clientCertificate,
         signal: mergeSignals(context.signal, init?.signal ?? undefined),
-        // No OAuth back-channel endpoint answers with a redirect, and following one would resend
+        // No OAuth back-channel endpoint responds with a redirect, and following one would resend
         // credentials, so any redirect fails with an error that names its target.
         redirect: 'error',
         onRecorded: context.onRecorded,

@@ -313,7 +313,7 @@ export function redirectError(
 
 /**
  * Explains why a request was never sent: oauth4webapi sends only to https URLs, and the metadata
- * named an http URL. `viaAlias` says whether the URL came from `mtls_endpoint_aliases`.
+ * named an http URL. `viaAlias` tells whether the URL came from `mtls_endpoint_aliases`.
  */
 export function httpsRequiredError(
   endpoint: string,

@@ -25,7 +25,7 @@ function redactor(context: ProtocolErrorContext): (text: string) => string {
 }
 
 /**
- * Explains an `invalid_client` answer. Servers say only "client authentication failed" (as
+ * Explains an `invalid_client` error response. Servers say only "client authentication failed" (as
  * oidc-provider does), so the explanation comes from what the client sent and where.
  */
 export function diagnoseClientAuthentication(context: ProtocolErrorContext): string {

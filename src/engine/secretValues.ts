@@ -110,8 +110,8 @@ export class SecretValues {
   /** Replaces every known secret in a text by its marker, keeping markers already present. */
   redact(text: string): string {
     if (this.markers.size === 0 || text.length === 0) return text;
-    // Most texts hold no secret at all; a plain search skips the pattern for them, and the
-    // result is the same because the pattern only changes the forms it finds.
+    // Most texts contain no secret, so a plain search skips the pattern for them. The result is
+    // the same, because the pattern only changes the forms it finds.
     let found = false;
     for (const form of this.markers.keys()) {
       if (text.includes(form)) {

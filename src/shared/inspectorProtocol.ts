@@ -151,7 +151,7 @@ export type CertificateScanStatus =
   | { state: 'unavailable'; message: string };
 
 export type HostMessage =
-  /** Sent in answer to `ready`: every run the host knows, newest last. */
+  /** Sent in response to `ready`: every run the host has, newest last. */
   | { type: 'snapshot'; runs: RunSnapshot[]; selectedRunId?: string }
   | { type: 'runStarted'; run: RunSnapshot }
   | { type: 'exchangeAdded'; runId: string; exchange: RecordedExchange }

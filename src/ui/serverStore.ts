@@ -73,7 +73,7 @@ export class ServerStore implements vscode.Disposable {
     this.disposables.push(vscode.workspace.onDidGrantWorkspaceTrust(() => void this.load()));
   }
 
-  /** The first workspace folder, which holds the configuration file. */
+  /** The first workspace folder, which contains the configuration file. */
   folder(): vscode.Uri | undefined {
     return vscode.workspace.workspaceFolders?.[0]?.uri;
   }

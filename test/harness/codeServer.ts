@@ -49,7 +49,7 @@ export interface RunningCodeServer {
 
 /**
  * Starts code-server with authentication off and a profile of its own under `stateDir`, and
- * resolves once it answers HTTP. The smoke-test driver is on, so a page opened with a `payload`
+ * resolves once it responds to HTTP. The smoke-test driver is on, so a page opened with a `payload`
  * query parameter can load an extension in development mode and run its tests.
  */
 export async function startCodeServer(options: CodeServerOptions): Promise<RunningCodeServer> {
@@ -135,7 +135,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<Runni
   return { url, port, stop, logFile };
 }
 
-/** Polls code-server's health endpoint until it answers 200. */
+/** Polls code-server's health endpoint until it returns 200. */
 async function waitUntilReady(url: string, exited: Promise<void>): Promise<void> {
   let hasExited = false;
   void exited.then(() => {
@@ -144,7 +144,7 @@ async function waitUntilReady(url: string, exited: Promise<void>): Promise<void>
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (hasExited) {
-      throw new Error(`code-server exited before it answered HTTP on ${url}.`);
+      throw new Error(`code-server exited before it responded to HTTP on ${url}.`);
     }
     try {
       const response = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) });
@@ -157,7 +157,9 @@ async function waitUntilReady(url: string, exited: Promise<void>): Promise<void>
     }
     await sleep(100);
   }
-  throw new Error(`code-server did not answer HTTP on ${url} within ${READY_TIMEOUT_MS / 1000} s.`);
+  throw new Error(
+    `code-server did not respond to HTTP on ${url} within ${READY_TIMEOUT_MS / 1000} s.`,
+  );
 }
 
 /**

@@ -300,7 +300,7 @@ async function serve(
   }
   const entry = FILES[pathname];
   if (!entry) {
-    // Chromium asks for /favicon.ico on its own; an empty answer keeps the console clean.
+    // Chromium asks for /favicon.ico on its own; an empty response keeps the console clean.
     response.writeHead(pathname === '/favicon.ico' ? 204 : 404).end();
     return;
   }

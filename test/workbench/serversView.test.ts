@@ -410,8 +410,8 @@ describe('Servers view in the workbench', () => {
 
     it('view says the files are not read', async () => {
       const { page } = workbench;
-      // The workbench opens a folder it has not seen in Restricted Mode, and says so in the
-      // status bar. Desktop VS Code asks first; code-server goes straight to Restricted Mode.
+      // The workbench opens a folder it has not seen in Restricted Mode, and shows that in the
+      // status bar. Desktop VS Code asks first, but code-server goes straight to Restricted Mode.
       const distrust = page.getByRole('button', { name: /No, I don.t trust the authors/ });
       if (await distrust.isVisible()) await distrust.click();
       await page
